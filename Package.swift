@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+// Perch: a WebAssembly runtime for small ARM boards.
+//
+// Imports point one way: PerchCore <- PerchDecode <- PerchValidate <- PerchInterp;
+// host modules (PerchWASI, devices) depend only on PerchCore; PerchCLI wires it all.
+// Every target except the tests is written in the Embedded Swift subset, so the same
+// sources build for the host and, through toolchain/*.json toolsets, for ARM devices.
+import PackageDescription
+
+let package = Package(
+    name: "Perch",
+    products: [
+        .executable(name: "perch", targets: ["perch"]),
+    ],
+    targets: [
+        .target(name: "CPerchSys"),
+        .target(name: "PerchCore", dependencies: ["CPerchSys"]),
+        .target(name: "PerchDecode", dependencies: ["PerchCore"]),
+        .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
+        .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .target(name: "PerchWASI", dependencies: ["PerchCore"]),
+        .target(
+            name: "PerchCLI",
+            dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI"]),
+        .executableTarget(
+            name: "perch", dependencies: ["PerchCLI"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
+    ]
+)

@@ -1,0 +1,45 @@
+import PerchCore
+
+/// Why a module was rejected, and where. Both malformed (binary format, spec 5) and
+/// invalid (validation, spec 3) modules end here, so a user always gets the byte offset
+/// and, inside code, the function index.
+public struct ModuleError: Error {
+    public let kind: ModuleErrorKind
+    /// Byte offset in the module where the problem was found.
+    public let offset: Int
+    /// Function index (in the function index space), when the problem is inside a body.
+    public let function: UInt32?
+
+    public init(_ kind: ModuleErrorKind, at offset: Int, function: UInt32? = nil) {
+        self.kind = kind
+        self.offset = offset
+        self.function = function
+    }
+
+    /// e.g. "type mismatch at offset 0x1a3 (function 4)".
+    public var message: String {
+        var text = kind.message
+        text += " at offset 0x" + String(UInt(offset), radix: 16)
+        if let function { text += " (function \(function))" }
+        return text
+    }
+}
+
+/// The reasons a module is rejected. The message of each is the spec test suite's
+/// expected text for it, so `assert_malformed`/`assert_invalid` reasons read the same.
+public enum ModuleErrorKind: Equatable {
+    case arenaFull(use: ArenaUse, requested: Int, available: Int)
+    case unexpectedEnd
+    case magicHeaderNotDetected
+    case unknownBinaryVersion
+
+    public var message: String {
+        switch self {
+        case .arenaFull(let use, let requested, let available):
+            return ArenaError(use: use, requested: requested, available: available).message
+        case .unexpectedEnd: return "unexpected end"
+        case .magicHeaderNotDetected: return "magic header not detected"
+        case .unknownBinaryVersion: return "unknown binary version"
+        }
+    }
+}
