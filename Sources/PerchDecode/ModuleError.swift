@@ -27,7 +27,7 @@ public struct ModuleError: Error {
 
 /// The reasons a module is rejected. The message of each is the spec test suite's
 /// expected text for it, so `assert_malformed`/`assert_invalid` reasons read the same.
-public enum ModuleErrorKind: Equatable {
+public enum ModuleErrorKind: Equatable, Sendable {
     case arenaFull(use: ArenaUse, requested: Int, available: Int)
     case unexpectedEnd
     case magicHeaderNotDetected
