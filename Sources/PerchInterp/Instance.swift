@@ -50,6 +50,10 @@ public enum InstantiationError: Error, @unchecked Sendable {
 public final class Linker {
     var instances: [(name: [UInt8], instance: Instance)] = []
     var hosts: [HostBinding] = []
+    /// Every instance made through this linker, kept alive as the spec's store keeps them:
+    /// an instance whose instantiation failed may already have put references to its
+    /// functions into a shared table.
+    var store: [Instance] = []
 
     public init() {}
 
@@ -153,6 +157,7 @@ public final class Instance {
             moduleBytes: module.bytes.baseAddress!,
             functionNames: module.functionNames))
         let instance = Instance(module: module, arena: arena, record: record)
+        linker.store.append(instance)
 
         // Imports (spec 4.5.4 steps 3-4): resolve and match types.
         var importedMemory: UnsafeMutablePointer<MemoryRecord>?
