@@ -20,13 +20,17 @@ let package = Package(
         .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
+        // Embedded Swift ignores module-map link directives, hence linkedLibrary.
+        .target(name: "CPerchSodium", linkerSettings: [.linkedLibrary("sodium")]),
+        .target(name: "CPerchLinkSys"),
+        .target(name: "PerchSupervisor", dependencies: ["PerchCore", "PerchLink", "CPerchSodium", "CPerchLinkSys"]),
         // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.
         .target(name: "PerchSelfTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest", "PerchLink",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
@@ -34,5 +38,6 @@ let package = Package(
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
         .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
+        .testTarget(name: "PerchSupervisorTests", dependencies: ["PerchSupervisor", "PerchLink", "CPerchLinkSys"]),
     ]
 )
