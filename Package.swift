@@ -20,14 +20,22 @@ let package = Package(
         .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .target(name: "PerchLink", dependencies: ["PerchCore"]),
+        // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.
+        .target(name: "PerchSelfTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(
             name: "PerchCLI",
-            dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI"]),
+            dependencies: [
+                "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
+                "PerchSelfTest", "PerchLink",
+            ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
+        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
+        .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
     ]
 )
