@@ -19,12 +19,15 @@ let package = Package(
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
         .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
+        .target(name: "CPerchLinux"),
+        .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(
             name: "PerchCLI",
-            dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI"]),
+            dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI", "PerchPlatform"]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
+        .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
     ]
 )
