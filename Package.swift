@@ -21,13 +21,21 @@ let package = Package(
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
+        .target(name: "PerchLink", dependencies: ["PerchCore"]),
+        // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.
+        .target(name: "PerchSelfTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(
             name: "PerchCLI",
-            dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI", "PerchPlatform"]),
+            dependencies: [
+                "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
+                "PerchSelfTest", "PerchLink", "PerchPlatform",
+            ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
+        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
+        .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
     ]
 )
