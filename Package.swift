@@ -19,6 +19,9 @@ let package = Package(
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
         .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
+        .target(name: "PerchHAL", dependencies: ["PerchCore"]),
+        .target(name: "PerchHALSim", dependencies: ["PerchCore", "PerchHAL"]),
+        .target(name: "PerchDevices", dependencies: ["PerchCore", "PerchHAL"]),
         .target(
             name: "PerchCLI",
             dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI"]),
@@ -26,5 +29,6 @@ let package = Package(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
+        .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
     ]
 )
