@@ -22,13 +22,24 @@ let package = Package(
         .target(name: "PerchHAL", dependencies: ["PerchCore"]),
         .target(name: "PerchHALSim", dependencies: ["PerchCore", "PerchHAL"]),
         .target(name: "PerchDevices", dependencies: ["PerchCore", "PerchHAL"]),
+        .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .target(name: "PerchLink", dependencies: ["PerchCore"]),
+        // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.
+        .target(name: "PerchSelfTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(
             name: "PerchCLI",
-            dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI"]),
+            dependencies: [
+                "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
+                "PerchSelfTest", "PerchLink",
+            ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
+        .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
+        .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
+        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
+        .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
     ]
 )
