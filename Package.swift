@@ -24,13 +24,17 @@ let package = Package(
         .target(name: "PerchDevices", dependencies: ["PerchCore", "PerchHAL"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
+        // Embedded Swift ignores module-map link directives, hence linkedLibrary.
+        .target(name: "CPerchSodium", linkerSettings: [.linkedLibrary("sodium")]),
+        .target(name: "CPerchLinkSys"),
+        .target(name: "PerchSupervisor", dependencies: ["PerchCore", "PerchLink", "CPerchSodium", "CPerchLinkSys"]),
         // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.
         .target(name: "PerchSelfTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest", "PerchLink",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
@@ -41,5 +45,6 @@ let package = Package(
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
         .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
+        .testTarget(name: "PerchSupervisorTests", dependencies: ["PerchSupervisor", "PerchLink", "CPerchLinkSys"]),
     ]
 )
