@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "PerchHAL", dependencies: ["PerchCore"]),
         .target(name: "PerchHALSim", dependencies: ["PerchCore", "PerchHAL"]),
         .target(name: "PerchDevices", dependencies: ["PerchCore", "PerchHAL"]),
+        .target(name: "CPerchLinux"),
+        .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
         // Embedded Swift ignores module-map link directives, hence linkedLibrary.
@@ -34,13 +36,14 @@ let package = Package(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest", "PerchLink", "PerchSupervisor",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
+        .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
