@@ -26,5 +26,6 @@ let package = Package(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
+        .testTarget(name: "PerchValidateTests", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
     ]
 )
