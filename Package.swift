@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
         .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
+        .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
         // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.
         .target(name: "PerchSelfTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
@@ -33,6 +34,8 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(name: "PerchValidateTests", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
+        .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
         .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
     ]
