@@ -1,6 +1,7 @@
 /// Why the validator rejected a module. Messages are the spec test suite's expected text
 /// (`assert_invalid`, and `assert_malformed` for the malformed code found while reading
-/// bodies); an index, where one is named, follows the text ("unknown global 3").
+/// bodies; the byte-level ones, LEB128 and value types, are `ModuleErrorKind`s raised by
+/// `ByteReader`); an index, where one is named, follows the text ("unknown global 3").
 public enum ValidationErrorKind: Equatable, Sendable {
     // Invalid (spec 3).
     case typeMismatch
@@ -15,7 +16,6 @@ public enum ValidationErrorKind: Equatable, Sendable {
     case unknownElemSegment(UInt32)
     case alignmentTooLarge
     case invalidLaneIndex
-    case constantExpressionRequired
     case duplicateExportName
     case memorySizeTooLarge
     case multipleMemories
@@ -25,18 +25,13 @@ public enum ValidationErrorKind: Equatable, Sendable {
     case invalidResultArity
     case globalIsImmutable
     // Malformed code (spec 5.4), met while reading a body.
-    case illegalOpcode(UInt32)
+    /// A 0xFC or 0xFD prefix followed by a sub-opcode that does not exist.
+    case illegalPrefixedOpcode(UInt8, UInt32)
     case zeroByteExpected
     case malformedMemopFlags
     case endOpcodeExpected
-    case unexpectedEndOfFunction
-    case sectionSizeMismatch
     case tooManyLocals
     case dataCountSectionRequired
-    case malformedValueType
-    case integerTooLarge
-    case integerRepresentationTooLong
-    case unexpectedEnd
 
     public var message: String {
         switch self {
@@ -52,7 +47,6 @@ public enum ValidationErrorKind: Equatable, Sendable {
         case .unknownElemSegment(let i): return "unknown elem segment \(i)"
         case .alignmentTooLarge: return "alignment must not be larger than natural"
         case .invalidLaneIndex: return "invalid lane index"
-        case .constantExpressionRequired: return "constant expression required"
         case .duplicateExportName: return "duplicate export name"
         case .memorySizeTooLarge: return "memory size must be at most 65536 pages (4GiB)"
         case .multipleMemories: return "multiple memories"
@@ -61,18 +55,13 @@ public enum ValidationErrorKind: Equatable, Sendable {
         case .startFunction: return "start function"
         case .invalidResultArity: return "invalid result arity"
         case .globalIsImmutable: return "global is immutable"
-        case .illegalOpcode(let op): return "illegal opcode 0x" + String(op, radix: 16)
+        case .illegalPrefixedOpcode(let prefix, let op):
+            return "illegal opcode 0x" + String(prefix, radix: 16) + " " + String(op)
         case .zeroByteExpected: return "zero byte expected"
         case .malformedMemopFlags: return "malformed memop flags"
         case .endOpcodeExpected: return "END opcode expected"
-        case .unexpectedEndOfFunction: return "unexpected end of section or function"
-        case .sectionSizeMismatch: return "section size mismatch"
         case .tooManyLocals: return "too many locals"
         case .dataCountSectionRequired: return "data count section required"
-        case .malformedValueType: return "malformed value type"
-        case .integerTooLarge: return "integer too large"
-        case .integerRepresentationTooLong: return "integer representation too long"
-        case .unexpectedEnd: return "unexpected end"
         }
     }
 }

@@ -53,28 +53,28 @@ public struct ModuleValidator {
         let bodyOffset = body.baseAddress.map { module.offset(of: $0) } ?? 0
         let mark = arena.mark
         var validator: FunctionValidator
-        do throws(ModuleErrorKind) {
+        do throws(ModuleError) {
             guard body.count < Int(Int32.max) else {
-                throw ModuleErrorKind.arenaFull(use: .sideTable, requested: body.count, available: arena.free)
+                throw ModuleError(.arenaFull(use: .sideTable, requested: body.count, available: arena.free), at: bodyOffset)
             }
             validator = try FunctionValidator(context: context, arena: arena, body: body, type: type)
-        } catch {
-            arena.reset(to: mark)
-            throw ModuleError(error, at: bodyOffset, function: UInt32(index))
-        }
-        do throws(ModuleErrorKind) {
             let (entry, end) = try validator.run(signature: type)
-            guard validator.localSlots <= UInt64(UInt32.max) else { throw ModuleErrorKind.invalid(.tooManyLocals) }
+            guard validator.localSlots <= UInt64(UInt32.max) else {
+                throw ModuleError(.invalid(.tooManyLocals), at: bodyOffset)
+            }
             let count = validator.branches.count
-            let total = SideTableLayout.layout(validator.branches.base, count: count)
             var table: UnsafeRawPointer? = nil
-            if total > 0 {
+            var total = 0
+            if count > 0 {
+                let placement = try takeHigh(count &* 4, errorOffset: bodyOffset).bindMemory(to: UInt32.self, capacity: count)
+                total = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
                 // Written below the scratch, then moved up to where the scratch began, so the
                 // table outlives the scratch it was built from.
-                let built = try takeHigh(total)
-                SideTableLayout.write(validator.branches.base, count: count, total: total, to: built)
+                let built = try takeHigh(total, errorOffset: bodyOffset)
+                SideTableLayout.write(
+                    validator.branches.base, placement: placement, count: count, total: total, to: built)
                 arena.reset(to: mark)
-                let final = try takeHigh(total)
+                let final = try takeHigh(total, errorOffset: bodyOffset)
                 final.copyMemory(from: built, byteCount: total)
                 table = UnsafeRawPointer(final)
             } else {
@@ -86,15 +86,16 @@ public struct ModuleValidator {
                 sideTable: table, sideTableBytes: UInt32(truncatingIfNeeded: total))
         } catch {
             arena.reset(to: mark)
-            throw ModuleError(error, at: module.offset(of: validator.instruction), function: UInt32(index))
+            throw ModuleError(error.kind, at: error.offset, function: UInt32(index))
         }
     }
 
-    private func takeHigh(_ count: Int) throws(ModuleErrorKind) -> UnsafeMutableRawPointer {
+    private func takeHigh(_ count: Int, errorOffset: Int) throws(ModuleError) -> UnsafeMutableRawPointer {
         do {
             return try arena.allocateHigh(count, alignment: 4, for: .sideTable)
         } catch {
-            throw .arenaFull(use: error.use, requested: error.requested, available: error.available)
+            throw ModuleError(
+                .arenaFull(use: error.use, requested: error.requested, available: error.available), at: errorOffset)
         }
     }
 
@@ -124,6 +125,7 @@ struct ModuleContext {
     let imports: UnsafeMutableBufferPointer<Import>
     let start: UInt32?
     let dataCount: UInt32?
+    let dataSegmentCount: Int
     let declaredRefs: UnsafeMutableBufferPointer<UInt8>
     let moduleStart: UnsafeRawPointer?
     let moduleEnd: UnsafeRawPointer?
@@ -142,6 +144,7 @@ struct ModuleContext {
         imports = module.imports
         start = module.start
         dataCount = module.dataCount
+        dataSegmentCount = module.data.count
         self.declaredRefs = declaredRefs
         moduleStart = module.bytes.baseAddress
         moduleEnd = module.bytes.baseAddress.map { $0 + module.bytes.count }
@@ -153,12 +156,6 @@ struct ModuleContext {
     func offset(_ pointer: UnsafeRawPointer?) -> Int {
         guard let pointer, let moduleStart else { return 0 }
         return pointer - moduleStart
-    }
-
-    @inline(__always)
-    func globalType(_ index: UInt32) throws(ModuleErrorKind) -> GlobalType {
-        guard Int(index) < globals.count else { throw .invalid(.unknownGlobal(index)) }
-        return globals[Int(index)].type
     }
 
     @inline(__always)
@@ -226,20 +223,18 @@ struct ModuleContext {
                 try constantExpression(segment.offset, expected: T.i32)
             }
             guard let itemsStart = segment.items.baseAddress else { continue }
-            var reader = CodeReader(start: itemsStart, end: itemsStart + segment.items.count)
+            var reader = ByteReader(base: moduleStart ?? itemsStart, position: itemsStart, end: itemsStart + segment.items.count)
             for _ in 0..<segment.count {
-                let itemStart = reader.pc
-                do throws(ModuleErrorKind) {
-                    if segment.itemsAreFunctionIndices {
-                        let function = try reader.u32()
-                        guard Int(function) < functions.count else { throw ModuleErrorKind.invalid(.unknownFunction(function)) }
-                        guard type == T.funcref else { throw ModuleErrorKind.invalid(.typeMismatch) }
-                        declareReference(function)
-                    } else {
-                        try constantExpression(reading: &reader, expected: type)
+                if segment.itemsAreFunctionIndices {
+                    let at = reader.offset
+                    let function = try reader.readU32()
+                    guard Int(function) < functions.count else {
+                        throw ModuleError(.invalid(.unknownFunction(function)), at: at)
                     }
-                } catch {
-                    throw ModuleError(error, at: offset(itemStart))
+                    guard type == T.funcref else { throw ModuleError(.invalid(.typeMismatch), at: at) }
+                    declareReference(function)
+                } else {
+                    try constantExpression(reading: &reader, expected: type)
                 }
             }
         }
@@ -307,49 +302,46 @@ struct ModuleContext {
         guard let start = expression.code.baseAddress else {
             throw ModuleError(.invalid(.typeMismatch), at: 0)
         }
-        var reader = CodeReader(start: start, end: start + expression.code.count)
-        do {
-            try constantExpression(reading: &reader, expected: expected)
-        } catch {
-            throw ModuleError(error, at: offset(start))
-        }
+        var reader = ByteReader(base: moduleStart ?? start, position: start, end: start + expression.code.count)
+        try constantExpression(reading: &reader, expected: expected)
     }
 
     /// Reads one constant expression up to and including its `end`. In WebAssembly 2.0 it
     /// is a single constant instruction; `global.get` may name only imported immutable
     /// globals. A `ref.func` here declares the function as referenceable.
-    func constantExpression(reading reader: inout CodeReader, expected: UInt8) throws(ModuleErrorKind) {
+    func constantExpression(reading reader: inout ByteReader, expected: UInt8) throws(ModuleError) {
         var count = 0
         var type = T.unknown
         while true {
-            let op = try reader.byte()
+            let at = reader.offset
+            let op = try reader.readByte()
             switch op {
             case 0x0B:
-                guard count == 1, type == expected else { throw .invalid(.typeMismatch) }
+                guard count == 1, type == expected else { throw ModuleError(.invalid(.typeMismatch), at: at) }
                 return
-            case 0x41: _ = try reader.signed(bits: 32); type = T.i32
-            case 0x42: _ = try reader.signed(bits: 64); type = T.i64
-            case 0x43: try reader.skip(4); type = T.f32
-            case 0x44: try reader.skip(8); type = T.f64
+            case 0x41: _ = try reader.readS32(); type = T.i32
+            case 0x42: _ = try reader.readS64(); type = T.i64
+            case 0x43: _ = try reader.readFixed32(); type = T.f32
+            case 0x44: _ = try reader.readFixed64(); type = T.f64
             case 0xFD:
-                guard try reader.u32() == 12 else { throw .invalid(.constantExpressionRequired) }
-                try reader.skip(16)
+                guard try reader.readU32() == 12 else { throw ModuleError(.constantExpressionRequired, at: at) }
+                _ = try reader.readBytes(16)
                 type = T.v128
-            case 0xD0:
-                type = try reader.byte()
-                guard T.isReference(type) else { throw .invalid(.malformedValueType) }
+            case 0xD0: type = try reader.readReferenceType().rawValue
             case 0xD2:
-                let function = try reader.u32()
-                guard Int(function) < functions.count else { throw .invalid(.unknownFunction(function)) }
+                let function = try reader.readU32()
+                guard Int(function) < functions.count else {
+                    throw ModuleError(.invalid(.unknownFunction(function)), at: at)
+                }
                 declareReference(function)
                 type = T.funcref
             case 0x23:
-                let index = try reader.u32()
-                guard Int(index) < importedGlobalCount else { throw .invalid(.unknownGlobal(index)) }
-                guard !globals[Int(index)].type.mutable else { throw .invalid(.constantExpressionRequired) }
+                let index = try reader.readU32()
+                guard Int(index) < importedGlobalCount else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
+                guard !globals[Int(index)].type.mutable else { throw ModuleError(.constantExpressionRequired, at: at) }
                 type = globals[Int(index)].type.valueType.rawValue
             default:
-                throw .invalid(.constantExpressionRequired)
+                throw ModuleError(.constantExpressionRequired, at: at)
             }
             count &+= 1
         }

@@ -29,9 +29,9 @@ let simdShapes: StaticString = """
 
 extension FunctionValidator {
     /// The 0xFD prefix: decodes and type-checks every SIMD instruction of WebAssembly 2.0.
-    mutating func prefixedSIMD() throws(ModuleErrorKind) {
-        let sub = try reader.u32()
-        guard sub < 256 else { throw .invalid(.illegalOpcode(0xFD00 | sub)) }
+    mutating func prefixedSIMD() throws(ModuleError) {
+        let sub = try reader.readU32()
+        guard sub < 256 else { throw invalid(.illegalPrefixedOpcode(0xFD, sub)) }
         let shape = simdShapes.utf8Start[Int(sub)]
         switch shape {
         case UInt8(ascii: "u"): try unary(T.v128, T.v128)
@@ -44,11 +44,11 @@ extension FunctionValidator {
             try unary(T.v128, T.v128)
         case UInt8(ascii: "r"): try unary(T.v128, T.i32)
         case UInt8(ascii: "x"): try simdWithImmediates(sub)
-        default: throw .invalid(.illegalOpcode(0xFD00 | sub))
+        default: throw invalid(.illegalPrefixedOpcode(0xFD, sub))
         }
     }
 
-    private mutating func simdWithImmediates(_ sub: UInt32) throws(ModuleErrorKind) {
+    private mutating func simdWithImmediates(_ sub: UInt32) throws(ModuleError) {
         switch sub {
         case 0: try memarg(naturalAlignment: 4); try unary(T.i32, T.v128)  // v128.load
         case 1...6: try memarg(naturalAlignment: 3); try unary(T.i32, T.v128)  // load8x8 .. load32x2
@@ -56,9 +56,9 @@ extension FunctionValidator {
             try memarg(naturalAlignment: sub &- 7)
             try unary(T.i32, T.v128)
         case 11: try memarg(naturalAlignment: 4); try store(T.v128)  // v128.store
-        case 12: try reader.skip(16); try push(T.v128)  // v128.const
+        case 12: _ = try reader.readBytes(16); try push(T.v128)  // v128.const
         case 13:  // i8x16.shuffle
-            for _ in 0..<16 { guard try reader.byte() < 32 else { throw .invalid(.invalidLaneIndex) } }
+            for _ in 0..<16 { guard try reader.readByte() < 32 else { throw invalid(.invalidLaneIndex) } }
             try binary(T.v128, T.v128)
         case 14: try binary(T.v128, T.v128)  // i8x16.swizzle
         case 15, 16, 17: try unary(T.i32, T.v128)  // i8x16/i16x8/i32x4.splat
@@ -94,11 +94,11 @@ extension FunctionValidator {
         }
     }
 
-    private mutating func lane(_ lanes: Int) throws(ModuleErrorKind) {
-        guard Int(try reader.byte()) < lanes else { throw .invalid(.invalidLaneIndex) }
+    private mutating func lane(_ lanes: Int) throws(ModuleError) {
+        guard Int(try reader.readByte()) < lanes else { throw invalid(.invalidLaneIndex) }
     }
 
-    private mutating func replaceLane(_ scalar: UInt8) throws(ModuleErrorKind) {
+    private mutating func replaceLane(_ scalar: UInt8) throws(ModuleError) {
         try pop(scalar)
         try unary(T.v128, T.v128)
     }

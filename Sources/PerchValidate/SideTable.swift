@@ -100,26 +100,25 @@ public enum SideTable {
     }
 }
 
-/// A side-table entry during validation, before its target and width are known.
+/// A side-table entry during validation, before its target and width are known (20 bytes
+/// of scratch an entry; a `br_table`'s entries are the consecutive ones with its `branchPC`).
 struct PendingBranch {
     /// Offset in the body of the branching opcode.
     var branchPC: UInt32
-    /// Offset in the body of the target (filled at the label's `end` for forward branches).
-    var targetPC: UInt32
+    /// Offset in the body of the target. While a forward branch waits for its label's
+    /// `end`, this holds instead the index of the next entry waiting for the same label
+    /// (as an Int32 bit pattern, -1 ending the list).
+    var target: UInt32
     /// Index of the first entry at or after the target.
     var targetEntry: UInt32
     var keep: UInt32
     var drop: UInt32
-    /// Next pending forward branch to the same label, or -1.
-    var next: Int32
-    /// On the first entry of a `br_table`: the number of entries in it; else 1.
-    var group: UInt32
-    /// Byte position in the final table (set by the layout).
-    var position: UInt32
-    var wide: Bool
 }
 
 /// Chooses each entry's width and writes the final table.
+///
+/// `placement[i]` is entry i's byte position in the table, with bit 0 set if it is wide
+/// (positions are multiples of 4).
 enum SideTableLayout {
     /// Decides widths and positions; returns the table's byte count.
     ///
@@ -127,79 +126,86 @@ enum SideTableLayout {
     /// widths are settled by iterating (each pass only widens, so it converges); after a
     /// few passes any entry that could not be compact in the worst case is made wide, which
     /// settles every remaining one: 63 entries of 16 bytes still fit the compact range.
-    static func layout(_ entries: UnsafeMutablePointer<PendingBranch>, count: Int) -> Int {
+    static func layout(
+        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int
+    ) -> Int {
         for i in 0..<count {
             let e = entries[i]
-            entries[i].wide = !SideTable.fitsCompact(
-                pcDelta: Int(e.targetPC) &- Int(e.branchPC), stpDelta: 0, keep: Int(e.keep), drop: Int(e.drop))
+            let fits = SideTable.fitsCompact(
+                pcDelta: Int(e.target) &- Int(e.branchPC), stpDelta: 0, keep: Int(e.keep), drop: Int(e.drop))
+            placement[i] = fits ? 0 : 1
         }
-        unifyGroups(entries, count: count)
-        var total = 0
+        unifyGroups(entries, placement: placement, count: count)
         for pass in 0..<5 {
-            total = assignPositions(entries, count: count)
+            let total = assignPositions(placement, count: count)
             var changed = false
-            for i in 0..<count where !entries[i].wide {
-                if !SideTable.fitsCompact(
-                    pcDelta: 0, stpDelta: stpDelta(entries, count: count, from: i, total: total), keep: 0, drop: 0)
-                {
-                    entries[i].wide = true
+            for i in 0..<count where placement[i] & 1 == 0 {
+                let stp = stpDelta(entries, placement: placement, count: count, from: i, total: total)
+                if !SideTable.fitsCompact(pcDelta: 0, stpDelta: stp, keep: 0, drop: 0) {
+                    placement[i] |= 1
                     changed = true
                 }
             }
             if !changed { return total }
-            unifyGroups(entries, count: count)
+            unifyGroups(entries, placement: placement, count: count)
             if pass == 3 {
                 for i in 0..<count {
                     let span = Int(entries[i].targetEntry) &- i
-                    if span > 63 || span < -63 { entries[i].wide = true }
+                    if span > 63 || span < -63 { placement[i] |= 1 }
                 }
-                unifyGroups(entries, count: count)
+                unifyGroups(entries, placement: placement, count: count)
             }
         }
-        return assignPositions(entries, count: count)
+        return assignPositions(placement, count: count)
     }
 
     private static func stpDelta(
-        _ entries: UnsafeMutablePointer<PendingBranch>, count: Int, from i: Int, total: Int
+        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int,
+        from i: Int, total: Int
     ) -> Int {
         let target = Int(entries[i].targetEntry)
-        let targetPosition = target < count ? Int(entries[target].position) : total
-        return targetPosition &- Int(entries[i].position)
+        let targetPosition = target < count ? Int(placement[target] & ~1) : total
+        return targetPosition &- Int(placement[i] & ~1)
     }
 
-    private static func assignPositions(_ entries: UnsafeMutablePointer<PendingBranch>, count: Int) -> Int {
+    private static func assignPositions(_ placement: UnsafeMutablePointer<UInt32>, count: Int) -> Int {
         var position = 0
         for i in 0..<count {
-            entries[i].position = UInt32(truncatingIfNeeded: position)
-            position &+= entries[i].wide ? SideTable.wideSize : SideTable.compactSize
+            let wide = placement[i] & 1
+            placement[i] = UInt32(truncatingIfNeeded: position) | wide
+            position &+= wide != 0 ? SideTable.wideSize : SideTable.compactSize
         }
         return position
     }
 
-    /// All entries of a `br_table` take the width of its widest.
-    private static func unifyGroups(_ entries: UnsafeMutablePointer<PendingBranch>, count: Int) {
+    /// All entries of a `br_table` (consecutive, same `branchPC`) take the widest width.
+    private static func unifyGroups(
+        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int
+    ) {
         var i = 0
         while i < count {
-            let group = max(1, Int(entries[i].group))
-            if group > 1 {
-                var anyWide = false
-                for k in i..<(i &+ group) where entries[k].wide { anyWide = true }
-                if anyWide { for k in i..<(i &+ group) { entries[k].wide = true } }
+            var end = i &+ 1
+            var anyWide = placement[i] & 1
+            while end < count && entries[end].branchPC == entries[i].branchPC {
+                anyWide |= placement[end] & 1
+                end &+= 1
             }
-            i &+= group
+            if anyWide != 0 { for k in i..<end { placement[k] |= 1 } }
+            i = end
         }
     }
 
     /// Writes the entries laid out by `layout` to `table` (`total` bytes, 4-byte aligned).
     static func write(
-        _ entries: UnsafeMutablePointer<PendingBranch>, count: Int, total: Int, to table: UnsafeMutableRawPointer
+        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int,
+        total: Int, to table: UnsafeMutableRawPointer
     ) {
         for i in 0..<count {
             let e = entries[i]
-            let at = table + Int(e.position)
-            let pcDelta = Int(e.targetPC) &- Int(e.branchPC)
-            let stp = stpDelta(entries, count: count, from: i, total: total)
-            if e.wide {
+            let at = table + Int(placement[i] & ~1)
+            let pcDelta = Int(e.target) &- Int(e.branchPC)
+            let stp = stpDelta(entries, placement: placement, count: count, from: i, total: total)
+            if placement[i] & 1 != 0 {
                 at.storeBytes(of: ((e.keep << 1) | 1).littleEndian, as: UInt32.self)
                 (at + 4).storeBytes(of: e.drop.littleEndian, as: UInt32.self)
                 (at + 8).storeBytes(of: UInt32(truncatingIfNeeded: pcDelta).littleEndian, as: UInt32.self)
