@@ -19,24 +19,32 @@ let package = Package(
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
         .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
+        .target(name: "CPerchLinux"),
+        .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
+        // Embedded Swift ignores module-map link directives, hence linkedLibrary.
+        .target(name: "CPerchSodium", linkerSettings: [.linkedLibrary("sodium")]),
+        .target(name: "CPerchLinkSys"),
+        .target(name: "PerchSupervisor", dependencies: ["PerchCore", "PerchLink", "CPerchSodium", "CPerchLinkSys"]),
         // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.
         .target(name: "PerchSelfTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest", "PerchLink",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(name: "PerchValidateTests", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
         .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
+        .testTarget(name: "PerchSupervisorTests", dependencies: ["PerchSupervisor", "PerchLink", "CPerchLinkSys"]),
     ]
 )
