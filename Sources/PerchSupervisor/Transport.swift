@@ -154,7 +154,8 @@ public final class LinkServer {
             fds.append(listener)
             events.append(Int16(PERCH_POLL_IN))
         }
-        for c in connections {
+        let polled = connections
+        for c in polled {
             fds.append(c.fd)
             events.append(Int16(PERCH_POLL_IN) | (c.output.isEmpty ? 0 : Int16(PERCH_POLL_OUT)))
         }
@@ -166,7 +167,6 @@ public final class LinkServer {
                 if revents[0] & Int16(PERCH_POLL_IN) != 0 { acceptAll() }
                 index = 1
             }
-            let polled = connections
             for c in polled {
                 let r = revents[index]
                 index += 1
