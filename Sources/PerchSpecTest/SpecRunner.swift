@@ -272,8 +272,7 @@ public struct SpecScriptRunner<Hooks: SpecExecutionHooks> {
     }
 
     private mutating func run(_ command: SpecCommand, loader: SpecModuleLoader) -> SpecVerdict {
-        switch command.kind {
-        case "module":
+        if same(command.kind, "module") {
             guard let filename = command.filename else { return .failed("no filename") }
             switch loader.load(filename) {
             case .loaded(let module), .decodedOnly(let module):
@@ -283,8 +282,9 @@ public struct SpecScriptRunner<Hooks: SpecExecutionHooks> {
             case .unreadable(let why):
                 return .failed(why)
             }
-        case "assert_malformed", "assert_invalid":
-            if command.moduleType.map({ $0.utf8.elementsEqual("text".utf8) }) ?? false {
+        }
+        if same(command.kind, "assert_malformed") || same(command.kind, "assert_invalid") {
+            if let type = command.moduleType, same(type, "text") {
                 return .skipped("\(command.kind) (text)")
             }
             guard let filename = command.filename else { return .failed("no filename") }
@@ -301,8 +301,7 @@ public struct SpecScriptRunner<Hooks: SpecExecutionHooks> {
             case .unreadable(let why):
                 return .failed(why)
             }
-        default:
-            return hooks.run(command, loader: loader) ?? .skipped(command.kind)
         }
+        return hooks.run(command, loader: loader) ?? .skipped(command.kind)
     }
 }
