@@ -17,7 +17,10 @@ let package = Package(
         .target(name: "PerchCore", dependencies: ["CPerchSys"]),
         .target(name: "PerchDecode", dependencies: ["PerchCore"]),
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
-        .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .target(
+            name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"],
+            // f32/f64.sqrt call sqrtf/sqrt; bare-metal builds supply them from their own libm.
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
         .target(name: "PerchHAL", dependencies: ["PerchCore"]),
         .target(name: "PerchHALSim", dependencies: ["PerchCore", "PerchHAL"]),
@@ -42,6 +45,7 @@ let package = Package(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
+        .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate"]),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
