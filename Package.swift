@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "PerchHAL", dependencies: ["PerchCore"]),
         .target(name: "PerchHALSim", dependencies: ["PerchCore", "PerchHAL"]),
         .target(name: "PerchDevices", dependencies: ["PerchCore", "PerchHAL"]),
+        // libgpiod is dlopen()ed by CPerchHALLinux, not linked: perch builds and runs without it.
+        .target(name: "CPerchHALLinux"),
+        .target(name: "PerchHALLinux", dependencies: ["PerchCore", "PerchHAL", "CPerchHALLinux", "CPerchLinux"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
@@ -47,6 +50,7 @@ let package = Package(
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate"]),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
+        .testTarget(name: "PerchHALLinuxTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALLinux"]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
