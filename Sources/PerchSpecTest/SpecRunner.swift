@@ -298,3 +298,8 @@ public struct SpecScriptRunner<Hooks: SpecExecutionHooks> {
         return hooks.run(command, loader: loader) ?? .skipped(command.kind)
     }
 }
+
+/// Byte equality: `String ==` would pull Unicode tables into Embedded builds.
+func same(_ text: String, _ literal: StaticString) -> Bool {
+    text.utf8.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+}
