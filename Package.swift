@@ -42,7 +42,8 @@ let package = Package(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform", "CPerchLinkSys",
+                "PerchHAL", "PerchHALSim", "PerchDevices",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],

@@ -34,6 +34,15 @@ public struct Command {
             Command.help,
             Command.inspect,
             Command.selftest,
+            Command.serve,
+            Command.push,
+            Command.status,
+            Command.logs,
+            Command.stop,
+            Command.start,
+            Command.rollback,
+            Command.remove,
+            Command.keygen,
         ]
     }
 
