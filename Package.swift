@@ -28,6 +28,11 @@ let package = Package(
         // libgpiod is dlopen()ed by CPerchHALLinux, not linked: perch builds and runs without it.
         .target(name: "CPerchHALLinux"),
         .target(name: "PerchHALLinux", dependencies: ["PerchCore", "PerchHAL", "CPerchHALLinux", "CPerchLinux"]),
+        // Host-only benchmark of device host calls (heap allocations counted by CPerchAllocCount).
+        .target(name: "CPerchAllocCount"),
+        .executableTarget(
+            name: "perch-devices-bench",
+            dependencies: ["CPerchAllocCount", "PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
