@@ -47,10 +47,10 @@ public final class SimGPIO: GPIOController {
     }
 
     private let chips: [Chip]
-    private let clock: any MonotonicClock
+    private let clock: SimClock
 
     /// `chips`: each chip's label and line names (offset = position).
-    public init(clock: any MonotonicClock, chips: [(label: String, lines: [String])]) {
+    public init(clock: SimClock, chips: [(label: String, lines: [String])]) {
         self.clock = clock
         self.chips = chips.map { chip in
             Chip(label: Label(chip.label), lines: chip.lines.map { Line(name: Label($0)) })
