@@ -31,6 +31,23 @@ let package = Package(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
-        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
+        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI", "PerchSelfTest"]),
     ]
 )
+
+// The bare-metal image (a Cortex-M4F firmware that runs the self-test) exists only in the
+// build `make cortex-m4` runs, which sets PERCH_MCU_IMAGE: its C runtime defines the C
+// library symbols and startup code that must not be linked into any hosted build.
+if Context.environment["PERCH_MCU_IMAGE"] != nil {
+    package.targets += [
+        .target(name: "PerchMCURuntime", path: "toolchain/cortex-m4/runtime"),
+        .executableTarget(
+            name: "perch-mcu", dependencies: ["PerchCore", "PerchSelfTest", "PerchMCURuntime"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])],
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "-T", "-Xlinker", Context.packageDirectory + "/toolchain/cortex-m4/mps2-an386.ld"])
+            ]),
+    ]
+    package.products += [.executable(name: "perch-mcu", targets: ["perch-mcu"])]
+}
+
