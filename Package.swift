@@ -19,19 +19,29 @@ let package = Package(
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
         .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
+        .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .target(name: "PerchLink", dependencies: ["PerchCore"]),
+        // Embedded Swift ignores module-map link directives, hence linkedLibrary.
+        .target(name: "CPerchSodium", linkerSettings: [.linkedLibrary("sodium")]),
+        .target(name: "CPerchLinkSys"),
+        .target(name: "PerchSupervisor", dependencies: ["PerchCore", "PerchLink", "CPerchSodium", "CPerchLinkSys"]),
         // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.
         .target(name: "PerchSelfTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
+        .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
+        .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI", "PerchSelfTest"]),
+        .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
+        .testTarget(name: "PerchSupervisorTests", dependencies: ["PerchSupervisor", "PerchLink", "CPerchLinkSys"]),
     ]
 )
 

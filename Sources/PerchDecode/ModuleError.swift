@@ -29,6 +29,28 @@ public struct ModuleError: Error {
 /// expected text for it, so `assert_malformed`/`assert_invalid` reasons read the same.
 public enum ModuleErrorKind: Equatable, Sendable {
     case arenaFull(use: ArenaUse, requested: Int, available: Int)
+    // Malformed binary format (spec 5), found by the decoder (PerchDecode).
+    case unexpectedEndOfSectionOrFunction
+    case sectionSizeMismatch
+    case lengthOutOfBounds
+    case integerTooLarge
+    case integerRepresentationTooLong
+    case malformedSectionId
+    case unexpectedContentAfterLastSection
+    case malformedUTF8
+    case malformedFunctionType
+    case malformedValueType
+    case malformedReferenceType
+    case malformedImportKind
+    case malformedExportKind
+    case malformedMutability
+    case malformedElementKind
+    case malformedElementSegmentKind
+    case malformedDataSegmentKind
+    case functionAndCodeInconsistent
+    case dataCountAndDataInconsistent
+    case illegalOpcode(UInt8)
+    case constantExpressionRequired
     case unexpectedEnd
     case magicHeaderNotDetected
     case unknownBinaryVersion
@@ -37,6 +59,27 @@ public enum ModuleErrorKind: Equatable, Sendable {
         switch self {
         case .arenaFull(let use, let requested, let available):
             return ArenaError(use: use, requested: requested, available: available).message
+        case .unexpectedEndOfSectionOrFunction: return "unexpected end of section or function"
+        case .sectionSizeMismatch: return "section size mismatch"
+        case .lengthOutOfBounds: return "length out of bounds"
+        case .integerTooLarge: return "integer too large"
+        case .integerRepresentationTooLong: return "integer representation too long"
+        case .malformedSectionId: return "malformed section id"
+        case .unexpectedContentAfterLastSection: return "unexpected content after last section"
+        case .malformedUTF8: return "malformed UTF-8 encoding"
+        case .malformedFunctionType: return "malformed functype"
+        case .malformedValueType: return "malformed value type"
+        case .malformedReferenceType: return "malformed reference type"
+        case .malformedImportKind: return "malformed import kind"
+        case .malformedExportKind: return "malformed export kind"
+        case .malformedMutability: return "malformed mutability"
+        case .malformedElementKind: return "malformed element kind"
+        case .malformedElementSegmentKind: return "malformed elements segment kind"
+        case .malformedDataSegmentKind: return "malformed data segment kind"
+        case .functionAndCodeInconsistent: return "function and code section have inconsistent lengths"
+        case .dataCountAndDataInconsistent: return "data count and data section have inconsistent lengths"
+        case .illegalOpcode(let op): return "illegal opcode 0x" + String(op, radix: 16)
+        case .constantExpressionRequired: return "constant expression required"
         case .unexpectedEnd: return "unexpected end"
         case .magicHeaderNotDetected: return "magic header not detected"
         case .unknownBinaryVersion: return "unknown binary version"

@@ -1,0 +1,131 @@
+/// SHA-256 (FIPS 180-4), streaming, so a module arriving in chunks is hashed as it comes
+/// and no copy of it is needed. Written in Swift because it must also run on bare metal,
+/// where no crypto library exists; state lives inline, so hashing allocates nothing.
+public struct SHA256: Sendable {
+    public static let digestSize = 32
+
+    private var h: InlineArray<8, UInt32> = [
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
+        0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
+    ]
+    private var block: InlineArray<64, UInt8> = .init(repeating: 0)
+    private var blockCount = 0
+    private var totalBytes: UInt64 = 0
+
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        var i = 0
+        let n = bytes.count
+        totalBytes &+= UInt64(n)
+        // Fill a partial block first, then hash whole blocks straight from the input.
+        if blockCount > 0 {
+            while i < n, blockCount < 64 {
+                block[blockCount] = bytes[i]
+                blockCount &+= 1
+                i &+= 1
+            }
+            if blockCount == 64 {
+                compressBuffered()
+                blockCount = 0
+            }
+        }
+        while n &- i >= 64 {
+            compress(UnsafeRawBufferPointer(rebasing: bytes[i..<(i &+ 64)]))
+            i &+= 64
+        }
+        while i < n {
+            block[blockCount] = bytes[i]
+            blockCount &+= 1
+            i &+= 1
+        }
+    }
+
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// The digest; the hasher is spent afterwards (call on a copy to keep hashing).
+    public mutating func finalize() -> [UInt8] {
+        let bitLength = totalBytes &* 8
+        block[blockCount] = 0x80
+        blockCount &+= 1
+        if blockCount > 56 {
+            while blockCount < 64 { block[blockCount] = 0; blockCount &+= 1 }
+            compressBuffered()
+            blockCount = 0
+        }
+        while blockCount < 56 { block[blockCount] = 0; blockCount &+= 1 }
+        for k in 0..<8 {
+            block[56 &+ k] = UInt8(truncatingIfNeeded: bitLength >> UInt64(56 &- 8 &* k))
+        }
+        compressBuffered()
+        blockCount = 0
+        var digest = [UInt8](repeating: 0, count: 32)
+        for k in 0..<8 {
+            let word = h[k]
+            digest[4 &* k] = UInt8(truncatingIfNeeded: word >> 24)
+            digest[4 &* k &+ 1] = UInt8(truncatingIfNeeded: word >> 16)
+            digest[4 &* k &+ 2] = UInt8(truncatingIfNeeded: word >> 8)
+            digest[4 &* k &+ 3] = UInt8(truncatingIfNeeded: word)
+        }
+        return digest
+    }
+
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { hash($0) }
+    }
+
+    private mutating func compressBuffered() {
+        var copy = block
+        withUnsafeBytes(of: &copy) { compress($0) }
+    }
+
+    private mutating func compress(_ chunk: UnsafeRawBufferPointer) {
+        var w: InlineArray<64, UInt32> = .init(repeating: 0)
+        for t in 0..<16 {
+            let b = 4 &* t
+            w[t] = UInt32(chunk[b]) << 24 | UInt32(chunk[b &+ 1]) << 16
+                | UInt32(chunk[b &+ 2]) << 8 | UInt32(chunk[b &+ 3])
+        }
+        for t in 16..<64 {
+            let s0 = rotr(w[t &- 15], 7) ^ rotr(w[t &- 15], 18) ^ (w[t &- 15] >> 3)
+            let s1 = rotr(w[t &- 2], 17) ^ rotr(w[t &- 2], 19) ^ (w[t &- 2] >> 10)
+            w[t] = w[t &- 16] &+ s0 &+ w[t &- 7] &+ s1
+        }
+        var a = h[0], b = h[1], c = h[2], d = h[3]
+        var e = h[4], f = h[5], g = h[6], hh = h[7]
+        for t in 0..<64 {
+            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+            let ch = (e & f) ^ (~e & g)
+            let t1 = hh &+ s1 &+ ch &+ sha256K[t] &+ w[t]
+            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+            let maj = (a & b) ^ (a & c) ^ (b & c)
+            let t2 = s0 &+ maj
+            hh = g; g = f; f = e; e = d &+ t1
+            d = c; c = b; b = a; a = t1 &+ t2
+        }
+        h[0] = h[0] &+ a; h[1] = h[1] &+ b; h[2] = h[2] &+ c; h[3] = h[3] &+ d
+        h[4] = h[4] &+ e; h[5] = h[5] &+ f; h[6] = h[6] &+ g; h[7] = h[7] &+ hh
+    }
+}
+
+@inline(__always)
+private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
+
+private let sha256K: [UInt32] = [
+    0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+    0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+    0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+    0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+    0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+    0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+    0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+    0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+]
