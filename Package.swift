@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
         .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
+        .target(name: "CPerchLinux"),
+        .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
         // Embedded Swift ignores module-map link directives, hence linkedLibrary.
@@ -31,12 +33,13 @@ let package = Package(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest", "PerchLink", "PerchSupervisor",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
+        .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI", "PerchSelfTest"]),

@@ -32,6 +32,7 @@ public struct Command {
     static var all: [Command] {
         [
             Command.help,
+            Command.inspect,
             Command.selftest,
         ]
     }

@@ -63,6 +63,7 @@ public struct SelfTestGroup {
             SelfTestGroup("guestmemory", guestMemoryChecks),
             SelfTestGroup("hostsignature", hostSignatureChecks),
             SelfTestGroup("boardfile", boardFileChecks),
+            SelfTestGroup("decode", decodeChecks),
         ]
     }
 
