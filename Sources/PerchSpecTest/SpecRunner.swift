@@ -1,5 +1,6 @@
 import PerchCore
 import PerchDecode
+import PerchValidate
 
 /// One command of a `wast2json` script.
 public struct SpecCommand {
@@ -84,7 +85,13 @@ public struct SpecModuleLoader {
             }
         }
         switch decoded {
-        case .success(let module): return .decodedOnly(LoadedModule(arena: arena, module: module))
+        case .success(var module):
+            do throws(ModuleError) {
+                try validate(&module, arena: arena)
+            } catch {
+                return .rejected(error)
+            }
+            return .loaded(LoadedModule(arena: arena, module: module))
         case .failure(let error): return .rejected(error)
         }
     }

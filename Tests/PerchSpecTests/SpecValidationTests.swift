@@ -64,6 +64,10 @@ func readWholeFile(_ path: String) -> [UInt8]? {
         #expect(malformed.failed == 0)
         #expect(invalid.total == 2146)
         #expect(invalid.failed == 0)
+        // The validator is linked: every invalid module is rejected for the script's reason.
+        #expect(invalid.pendingValidator == 0)
+        #expect(invalid.wrongReason == 0)
+        #expect(module.passed == 1599)
         // Only other command failures would be listed here (none are run without hooks).
         #expect(failures.isEmpty)
     }
