@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "PerchHALLinux", dependencies: ["PerchCore", "PerchHAL", "CPerchHALLinux", "CPerchLinux"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
-        .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
         // Embedded Swift ignores module-map link directives, hence linkedLibrary.
         .target(name: "CPerchSodium", linkerSettings: [.linkedLibrary("sodium")]),
@@ -42,13 +42,13 @@ let package = Package(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform", "PerchSpecTest",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
-        .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate"]),
+        .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest"]),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .testTarget(name: "PerchHALLinuxTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALLinux"]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),

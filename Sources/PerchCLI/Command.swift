@@ -34,6 +34,7 @@ public struct Command {
             Command.help,
             Command.inspect,
             Command.selftest,
+            Command.spectest,
         ]
     }
 

@@ -26,6 +26,8 @@ public final class SensorModule: HostModule {
     /// One driver per declared sensor, made at construction, started at first open.
     private let drivers: [any SensorDriver]
     private var started: [Bool]
+    /// How long a guest told `pending` (no measurement yet) is suspended before retrying.
+    public var pendingRetryNanoseconds: UInt64 = 1_000_000
 
     public init(board: DeviceBoard, grants: DeviceGrants, diagnostics: DeviceDiagnostics, capacity: Int = 8) {
         self.board = board
@@ -124,8 +126,9 @@ public final class SensorModule: HostModule {
             c.store64(UInt64(bitPattern: value), at: valueOut)
         } catch {
             if error == .notReady {
+                // A chip's first measurement takes milliseconds: let the runtime wait.
                 c.call.setI32(0, DeviceStatus.pending.rawValue)
-                return .done
+                return .suspend(wakeAfterNanoseconds: pendingRetryNanoseconds)
             }
             return label.withNameBytes { c.fail(status(error), "sensor", name: $0) }
         }

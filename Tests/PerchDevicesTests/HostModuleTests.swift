@@ -338,6 +338,26 @@ private func openSensor(_ g: GuestHarness, _ devices: DeviceHost, _ label: Strin
         #expect(devices.diagnostics.last?.message == "sensor.read: sensor 'temperature' 0x2 unsupported")
     }
 
+    @Test func noMeasurementYetIsPendingAndSuspends() throws {
+        let board = SimBoard()
+        let devices = try host(board, buses: ["i2c1"], sensors: ["climate"])
+        let g = GuestHarness()
+        let (_, climate) = openSensor(g, devices, "climate")
+        // Switch temperature oversampling off behind the driver's back: the chip then
+        // reports its "no measurement" value 0x80000.
+        let (_, bus) = openBus(g, devices, "i2c1")
+        let command = g.reserve(2)
+        g.setBytes([0xF4, 0x03], at: command)
+        #expect(g.status(devices.i2c, "write", [bus.arg, 0x76, command.arg, 2]) == .ok)
+        let value = g.reserve(8)
+        let (result, outcome) = g.call(devices.sensor, "read", [climate.arg, 0, value.arg])
+        #expect(DeviceStatus(rawValue: UInt32(result)) == .pending)
+        #expect(outcome == .suspend(wakeAfterNanoseconds: 1_000_000))
+        g.setBytes([0xF4, 0x27], at: command)
+        #expect(g.status(devices.i2c, "write", [bus.arg, 0x76, command.arg, 2]) == .ok)
+        #expect(g.status(devices.sensor, "read", [climate.arg, 0, value.arg]) == .ok)
+    }
+
     @Test func sensorErrorsAreNamed() throws {
         let board = SimBoard()
         let g = GuestHarness()
