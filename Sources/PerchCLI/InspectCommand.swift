@@ -1,5 +1,6 @@
 import PerchCore
 import PerchDecode
+import PerchValidate
 
 extension Command {
     static var inspect: Command {
@@ -25,15 +26,18 @@ extension Command {
             } catch {
                 throw .file(error)
             }
-            let module: Module
+            var module: Module
+            let recordsStart: Int
             do throws(ModuleError) {
                 var decoder = try ModuleDecoder(arena: arena, adopting: bytes)
                 module = try decoder.finish()
+                recordsStart = arena.used
+                try validate(&module, arena: arena)
             } catch {
                 printError("perch: \(path): \(error.message)")
                 return ExitStatus.failure
             }
-            printInspection(of: module, path: path, arena: arena)
+            printInspection(of: module, path: path, arena: arena, decodedBytes: recordsStart)
             return ExitStatus.success
         }
     }
@@ -55,7 +59,15 @@ private func limitsText(_ limits: Limits) -> String {
     return "\(limits.min).."
 }
 
-private func printInspection(of module: Module, path: String, arena: Arena) {
+/// `value / total` as a decimal with two places, e.g. "0.34".
+private func ratio(_ value: Int, _ total: Int) -> String {
+    guard total > 0 else { return "-" }
+    let hundredths = (value * 100 + total / 2) / total
+    let fraction = hundredths % 100
+    return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+}
+
+private func printInspection(of module: Module, path: String, arena: Arena, decodedBytes: Int) {
     print("\(path): \(module.bytes.count) bytes, WebAssembly version 1")
     print("sections:")
     var codeBytes = 0
@@ -69,7 +81,16 @@ private func printInspection(of module: Module, path: String, arena: Arena) {
     let defined = module.functions.count - module.importedFunctionCount
     print("types: \(module.types.count)")
     print("functions: \(module.functions.count) (\(module.importedFunctionCount) imported, \(defined) defined)")
+    var sideTableBytes = 0
+    var maxStackSlots: UInt32 = 0
+    for function in module.functions {
+        guard let code = function.code else { continue }
+        sideTableBytes += Int(code.sideTableBytes)
+        maxStackSlots = max(maxStackSlots, code.localSlots &+ code.maxStackSlots)
+    }
     print("code: \(codeBytes) bytes in \(defined) bodies")
+    print("side table: \(sideTableBytes) bytes, \(ratio(sideTableBytes, codeBytes)) x code bytes")
+    print("largest frame: \(maxStackSlots) slots (locals + operands)")
     print("tables: \(module.tables.count), memories: \(module.memories.count), globals: \(module.globals.count)")
     print("element segments: \(module.elements.count), data segments: \(module.data.count)")
     if let start = module.start { print("start: function \(start)") }
@@ -96,5 +117,12 @@ private func printInspection(of module: Module, path: String, arena: Arena) {
             print("  \(item.name.string): \(kindName(item.kind)) \(item.index)")
         }
     }
-    print("arena: \(arena.used) bytes used after decoding (\(module.bytes.count) module bytes + \(arena.used - module.bytes.count) records)")
+    let records = decodedBytes - module.bytes.count
+    let validation = arena.used - decodedBytes
+    var memoryBytes = 0
+    if let memory = module.memories.first { memoryBytes = Int(memory.min) * wasmPageSize }
+    print("arena: \(arena.used) bytes after validation = \(module.bytes.count) module + \(records) records"
+        + " + \(validation) side tables and validation records; peak \(arena.highWaterMark)")
+    print("instantiation needs at least \(arena.used + memoryBytes) bytes"
+        + " (+ \(memoryBytes) initial linear memory), plus globals, tables and stacks")
 }

@@ -171,7 +171,9 @@ public struct ModuleDecoder {
             if error.kind == .unexpectedEndOfSectionOrFunction { return nil }
             throw error
         }
-        return (Int(size), reader.offset)
+        // On 32-bit targets a size above Int.max cannot be in memory anyway.
+        guard let count = Int(exactly: size) else { throw ModuleError(.lengthOutOfBounds, at: offset) }
+        return (count, reader.offset)
     }
 
     /// Position in the required section order (spec 5.5.2); 0 for custom sections, which
@@ -551,7 +553,7 @@ public struct ModuleDecoder {
     private mutating func decodeDataSection(_ reader: inout ByteReader) throws(ModuleError) {
         let countOffset = reader.offset
         let count = try reader.readLength()
-        if let dataCount = module.dataCount, Int(dataCount) != count {
+        if let dataCount = module.dataCount, UInt(dataCount) != UInt(count) {
             throw ModuleError(.dataCountAndDataInconsistent, at: countOffset)
         }
         sawData = true

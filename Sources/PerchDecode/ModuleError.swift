@@ -19,7 +19,7 @@ public struct ModuleError: Error {
     /// e.g. "type mismatch at offset 0x1a3 (function 4)".
     public var message: String {
         var text = kind.message
-        text += " at offset 0x" + String(UInt(offset), radix: 16)
+        text += " at offset 0x" + String(UInt(bitPattern: offset), radix: 16)
         if let function { text += " (function \(function))" }
         return text
     }

@@ -43,7 +43,7 @@ extension Module {
             let offset = reader.offset
             do throws(ModuleError) {
                 let id = try reader.readByte()
-                let content = try reader.readBytes(Int(try reader.readU32()))
+                let content = try reader.readBytes(Int(truncatingIfNeeded: try reader.readU32()))
                 var customName: NameBytes?
                 if id == 0, let start = content.baseAddress {
                     var nameReader = ByteReader(base: base, position: start, end: start + content.count)

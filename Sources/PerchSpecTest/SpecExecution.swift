@@ -79,7 +79,7 @@ public struct InterpreterHooks: SpecExecutionHooks {
             let expected = command.text ?? ""
             let module: LoadedModule
             switch loader.load(filename) {
-            case .loaded(let m), .decodedOnly(let m): module = m
+            case .loaded(let m): module = m
             case .rejected(let error): return .failed("\(filename) rejected: \(error.message)")
             case .unreadable(let why): return .failed(why)
             }
