@@ -43,6 +43,7 @@ let package = Package(
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
                 "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform", "PerchSpecTest",
+                "CPerchLinkSys", "PerchHAL", "PerchHALSim", "PerchDevices",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
