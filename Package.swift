@@ -58,6 +58,9 @@ let package = Package(
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI", "PerchSelfTest"]),
         .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
         .testTarget(name: "PerchSupervisorTests", dependencies: ["PerchSupervisor", "PerchLink", "CPerchLinkSys"]),
+        // Host-only load benchmark (`make bench-load`); uses Foundation, never built for devices.
+        .executableTarget(
+            name: "perch-bench-load", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"], path: "Sources/perch-bench-load"),
         .testTarget(name: "PerchValidateTests", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
     ]
 )
