@@ -27,7 +27,12 @@ let package = Package(
         .target(name: "PerchDevices", dependencies: ["PerchCore", "PerchHAL"]),
         // libgpiod is dlopen()ed by CPerchHALLinux, not linked: perch builds and runs without it.
         .target(name: "CPerchHALLinux"),
-        .target(name: "PerchHALLinux", dependencies: ["PerchCore", "PerchHAL", "CPerchHALLinux", "CPerchLinux"]),
+        .target(name: "PerchHALLinux", dependencies: ["PerchCore", "PerchHAL", "CPerchHALLinux"]),
+        // Host-only benchmark of device host calls (heap allocations counted by CPerchAllocCount).
+        .target(name: "CPerchAllocCount"),
+        .executableTarget(
+            name: "perch-devices-bench",
+            dependencies: ["CPerchAllocCount", "PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
@@ -52,6 +57,12 @@ let package = Package(
         .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest"]),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .testTarget(name: "PerchHALLinuxTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALLinux"]),
+        .testTarget(
+            name: "PerchExamplesTests",
+            dependencies: [
+                "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI", "PerchPlatform",
+                "PerchDevices", "PerchHALSim",
+            ]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
