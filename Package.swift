@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
-        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
+        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI", "PerchSelfTest"]),
         .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
         .testTarget(name: "PerchSupervisorTests", dependencies: ["PerchSupervisor", "PerchLink", "CPerchLinkSys"]),
         // Host-only load benchmark (`make bench-load`); uses Foundation, never built for devices.
@@ -79,3 +79,20 @@ let package = Package(
         .testTarget(name: "PerchValidateTests", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
     ]
 )
+
+// The bare-metal image (a Cortex-M4F firmware that runs the self-test) exists only in the
+// build `make cortex-m4` runs, which sets PERCH_MCU_IMAGE: its C runtime defines the C
+// library symbols and startup code that must not be linked into any hosted build.
+if Context.environment["PERCH_MCU_IMAGE"] != nil {
+    package.targets += [
+        .target(name: "PerchMCURuntime", path: "toolchain/cortex-m4/runtime"),
+        .executableTarget(
+            name: "perch-mcu", dependencies: ["PerchCore", "PerchSelfTest", "PerchMCURuntime"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])],
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "-T", "-Xlinker", Context.packageDirectory + "/toolchain/cortex-m4/mps2-an386.ld"])
+            ]),
+    ]
+    package.products += [.executable(name: "perch-mcu", targets: ["perch-mcu"])]
+}
+
