@@ -17,11 +17,20 @@ let package = Package(
         .target(name: "PerchCore", dependencies: ["CPerchSys"]),
         .target(name: "PerchDecode", dependencies: ["PerchCore"]),
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
-        .target(name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .target(
+            name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"],
+            // f32/f64.sqrt call sqrtf/sqrt; bare-metal builds supply them from their own libm.
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
+        .target(name: "PerchHAL", dependencies: ["PerchCore"]),
+        .target(name: "PerchHALSim", dependencies: ["PerchCore", "PerchHAL"]),
+        .target(name: "PerchDevices", dependencies: ["PerchCore", "PerchHAL"]),
+        // libgpiod is dlopen()ed by CPerchHALLinux, not linked: perch builds and runs without it.
+        .target(name: "CPerchHALLinux"),
+        .target(name: "PerchHALLinux", dependencies: ["PerchCore", "PerchHAL", "CPerchHALLinux", "CPerchLinux"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
-        .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
+        .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
         // Embedded Swift ignores module-map link directives, hence linkedLibrary.
         .target(name: "CPerchSodium", linkerSettings: [.linkedLibrary("sodium")]),
@@ -33,17 +42,21 @@ let package = Package(
             name: "PerchCLI",
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
-                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform",
+                "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform", "PerchSpecTest",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
+        .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest"]),
+        .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
+        .testTarget(name: "PerchHALLinuxTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALLinux"]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
         .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
         .testTarget(name: "PerchSupervisorTests", dependencies: ["PerchSupervisor", "PerchLink", "CPerchLinkSys"]),
+        .testTarget(name: "PerchValidateTests", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
     ]
 )

@@ -153,10 +153,10 @@ int perch_link_poll(const int *fds, const short *events, short *revents, int cou
     return n;
 }
 
-uint64_t perch_link_monotonic_ms(void) {
+uint64_t perch_link_monotonic_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int make_address(const char *host, int port, struct sockaddr_in *addr) {

@@ -32,7 +32,9 @@ public struct Command {
     static var all: [Command] {
         [
             Command.help,
+            Command.inspect,
             Command.selftest,
+            Command.spectest,
         ]
     }
 

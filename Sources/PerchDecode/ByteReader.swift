@@ -185,11 +185,12 @@ public struct ByteReader {
     @inlinable
     public mutating func readLength() throws(ModuleError) -> Int {
         let start = position
-        let length = Int(try readU32())
-        guard length <= end - start else {
+        let length = try readU32()
+        // Compared unsigned: on 32-bit targets a u32 need not fit in Int.
+        guard UInt(length) <= UInt(bitPattern: end - start) else {
             throw ModuleError(.lengthOutOfBounds, at: start - base)
         }
-        return length
+        return Int(truncatingIfNeeded: length)
     }
 
     /// A name (spec 5.2.4): a length, then that many bytes of valid UTF-8.

@@ -45,7 +45,8 @@ public struct ModuleDecoder {
     private var tablesAllocated = false
     private var memoriesAllocated = false
     private var globalsAllocated = false
-    private var sawCode = false
+    private var codeCount = 0
+    private var codeCountOffset: Int?
     private var sawData = false
 
     public init(arena: Arena) throws(ModuleError) {
@@ -56,6 +57,17 @@ public struct ModuleDecoder {
             throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: 0)
         }
         module = Module(bytes: UnsafeRawBufferPointer(start: bytes, count: 0))
+    }
+
+    /// Decodes bytes already read into the arena (a file loaded in one go). `bytes` must be
+    /// the arena's most recent low-end allocation, ending at its `lowTop`; more may still be
+    /// fed after it.
+    public init(arena: Arena, adopting existing: UnsafeMutableRawBufferPointer) throws(ModuleError) {
+        self.arena = arena
+        bytes = existing.baseAddress ?? arena.base + arena.lowTop
+        module = Module(bytes: UnsafeRawBufferPointer(start: bytes, count: 0))
+        pendingReservation = existing.count
+        try commit(existing.count)
     }
 
     /// Appends `chunk` to the module and decodes every section it completes.
@@ -159,7 +171,9 @@ public struct ModuleDecoder {
             if error.kind == .unexpectedEndOfSectionOrFunction { return nil }
             throw error
         }
-        return (Int(size), reader.offset)
+        // On 32-bit targets a size above Int.max cannot be in memory anyway.
+        guard let count = Int(exactly: size) else { throw ModuleError(.lengthOutOfBounds, at: offset) }
+        return (count, reader.offset)
     }
 
     /// Position in the required section order (spec 5.5.2); 0 for custom sections, which
@@ -181,8 +195,8 @@ public struct ModuleDecoder {
             guard try sectionSize(at: cursor &+ 1) != nil else { throw ModuleError(.unexpectedEnd, at: received) }
             throw ModuleError(.lengthOutOfBounds, at: cursor &+ 1)
         }
-        if definedFunctionCount > 0 && !sawCode {
-            throw ModuleError(.functionAndCodeInconsistent, at: received)
+        if codeCount != definedFunctionCount {
+            throw ModuleError(.functionAndCodeInconsistent, at: codeCountOffset ?? received)
         }
         if let dataCount = module.dataCount, dataCount != 0, !sawData {
             throw ModuleError(.dataCountAndDataInconsistent, at: received)
@@ -265,7 +279,10 @@ public struct ModuleDecoder {
         let types = try allocate(FuncType.self, count: count, at: reader.offset)
         for index in 0..<count {
             let formStart = reader.offset
-            guard try reader.readByte() == 0x60 else { throw ModuleError(.malformedFunctionType, at: formStart) }
+            let form = try reader.readByte()
+            // The reference interpreter reads the form as a 7-bit signed LEB128.
+            if form & 0x80 != 0 { throw ModuleError(.integerRepresentationTooLong, at: formStart &+ 1) }
+            guard form == 0x60 else { throw ModuleError(.malformedFunctionType, at: formStart) }
             let (params, paramSlots) = try readResultType(&reader)
             let (results, resultSlots) = try readResultType(&reader)
             types[index] = FuncType(params: params, results: results, paramSlots: paramSlots, resultSlots: resultSlots)
@@ -521,19 +538,22 @@ public struct ModuleDecoder {
     private mutating func decodeCodeSection(_ reader: inout ByteReader) throws(ModuleError) {
         let countOffset = reader.offset
         let count = try reader.readLength()
-        guard count == definedFunctionCount else { throw ModuleError(.functionAndCodeInconsistent, at: countOffset) }
         try allocateFunctions(defined: 0, at: countOffset)
-        sawCode = true
+        // A count mismatch is reported once all sections are in (`checkEnd`), as the
+        // reference interpreter does, so a misplaced section is named first.
+        codeCount = count
+        codeCountOffset = countOffset
         for index in 0..<count {
             let size = try reader.readLength()
-            module.functions[importedFunctions &+ index].body = try reader.readBytes(size)
+            let body = try reader.readBytes(size)
+            if index < definedFunctionCount { module.functions[importedFunctions &+ index].body = body }
         }
     }
 
     private mutating func decodeDataSection(_ reader: inout ByteReader) throws(ModuleError) {
         let countOffset = reader.offset
         let count = try reader.readLength()
-        if let dataCount = module.dataCount, Int(dataCount) != count {
+        if let dataCount = module.dataCount, UInt(dataCount) != UInt(count) {
             throw ModuleError(.dataCountAndDataInconsistent, at: countOffset)
         }
         sawData = true

@@ -19,7 +19,7 @@ public struct ModuleError: Error {
     /// e.g. "type mismatch at offset 0x1a3 (function 4)".
     public var message: String {
         var text = kind.message
-        text += " at offset 0x" + String(UInt(offset), radix: 16)
+        text += " at offset 0x" + String(UInt(bitPattern: offset), radix: 16)
         if let function { text += " (function \(function))" }
         return text
     }
@@ -27,7 +27,7 @@ public struct ModuleError: Error {
 
 /// The reasons a module is rejected. The message of each is the spec test suite's
 /// expected text for it, so `assert_malformed`/`assert_invalid` reasons read the same.
-public enum ModuleErrorKind: Equatable, Sendable {
+public enum ModuleErrorKind: Error, Equatable, Sendable {
     case arenaFull(use: ArenaUse, requested: Int, available: Int)
     // Malformed binary format (spec 5), found by the decoder (PerchDecode).
     case unexpectedEndOfSectionOrFunction
@@ -54,6 +54,9 @@ public enum ModuleErrorKind: Equatable, Sendable {
     case unexpectedEnd
     case magicHeaderNotDetected
     case unknownBinaryVersion
+    /// Raised by the validator (PerchValidate): spec 3 rules and the malformed code it
+    /// meets while reading a function body in its single pass.
+    case invalid(ValidationErrorKind)
 
     public var message: String {
         switch self {
@@ -83,6 +86,7 @@ public enum ModuleErrorKind: Equatable, Sendable {
         case .unexpectedEnd: return "unexpected end"
         case .magicHeaderNotDetected: return "magic header not detected"
         case .unknownBinaryVersion: return "unknown binary version"
+        case .invalid(let reason): return reason.message
         }
     }
 }

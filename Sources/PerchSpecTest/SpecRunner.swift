@@ -1,5 +1,6 @@
 import PerchCore
 import PerchDecode
+import PerchValidate
 
 /// One command of a `wast2json` script.
 public struct SpecCommand {
@@ -32,8 +33,6 @@ public enum SpecVerdict {
     case failed(String)
     /// Not run (the reason is shown in the summary).
     case skipped(String)
-    /// An expected rejection whose module decoded, and no validator is linked yet.
-    case pendingValidator
 }
 
 /// A module read, decoded and validated, in its own arena.
@@ -46,8 +45,6 @@ public enum ModuleLoad {
     case loaded(LoadedModule)
     /// Decoding or validation rejected it.
     case rejected(ModuleError)
-    /// Decoded, but no validator is linked into this runner yet.
-    case decodedOnly(LoadedModule)
     case unreadable(String)
 }
 
@@ -84,7 +81,13 @@ public struct SpecModuleLoader {
             }
         }
         switch decoded {
-        case .success(let module): return .decodedOnly(LoadedModule(arena: arena, module: module))
+        case .success(var module):
+            do throws(ModuleError) {
+                try validate(&module, arena: arena)
+            } catch {
+                return .rejected(error)
+            }
+            return .loaded(LoadedModule(arena: arena, module: module))
         case .failure(let error): return .rejected(error)
         }
     }
@@ -119,8 +122,6 @@ public struct SpecFileResult {
     public var skipped: [(reason: String, count: Int)] = []
     /// Rejected as expected but for another reason (included in `passed`).
     public var wrongReason = 0
-    /// Expected-rejection commands whose module decoded, waiting for the validator.
-    public var pendingValidator = 0
     /// One line per failure (and per wrong reason), with the script line.
     public var messages: [String] = []
     /// The same counts split by command kind, in order of first appearance.
@@ -145,7 +146,6 @@ public struct SpecFileResult {
             kinds[index].wrongReason += 1
         case .failed: kinds[index].failed += 1
         case .skipped: kinds[index].skipped += 1
-        case .pendingValidator: kinds[index].pendingValidator += 1
         }
     }
 
@@ -168,7 +168,6 @@ public struct SpecFileResult {
         var line = "\(name): \(passed) passed"
         if wrongReason > 0 { line += " (\(wrongReason) wrong reason)" }
         line += ", \(failed) failed, \(skippedCount) skipped"
-        if pendingValidator > 0 { line += ", \(pendingValidator) pending-validator" }
         if !skipped.isEmpty {
             line += " ["
             for (index, entry) in skipped.enumerated() {
@@ -188,18 +187,16 @@ public struct KindTally {
     public var wrongReason = 0
     public var failed = 0
     public var skipped = 0
-    public var pendingValidator = 0
 
     public init(kind: String) { self.kind = kind }
 
-    public var total: Int { passed + failed + skipped + pendingValidator }
+    public var total: Int { passed + failed + skipped }
 
     public mutating func add(_ other: KindTally) {
         passed += other.passed
         wrongReason += other.wrongReason
         failed += other.failed
         skipped += other.skipped
-        pendingValidator += other.pendingValidator
     }
 }
 
@@ -264,27 +261,25 @@ public struct SpecScriptRunner<Hooks: SpecExecutionHooks> {
                 result.messages.append("\(name):\(command.line): \(command.kind): \(why)")
             case .skipped(let reason):
                 result.skip(reason)
-            case .pendingValidator:
-                result.pendingValidator += 1
             }
         }
         return result
     }
 
     private mutating func run(_ command: SpecCommand, loader: SpecModuleLoader) -> SpecVerdict {
-        switch command.kind {
-        case "module":
+        if same(command.kind, "module") {
             guard let filename = command.filename else { return .failed("no filename") }
             switch loader.load(filename) {
-            case .loaded(let module), .decodedOnly(let module):
+            case .loaded(let module):
                 return hooks.moduleLoaded(module, command: command)
             case .rejected(let error):
                 return .failed("\(filename) rejected: \(error.message)")
             case .unreadable(let why):
                 return .failed(why)
             }
-        case "assert_malformed", "assert_invalid":
-            if command.moduleType.map({ $0.utf8.elementsEqual("text".utf8) }) ?? false {
+        }
+        if same(command.kind, "assert_malformed") || same(command.kind, "assert_invalid") {
+            if let type = command.moduleType, same(type, "text") {
                 return .skipped("\(command.kind) (text)")
             }
             guard let filename = command.filename else { return .failed("no filename") }
@@ -294,15 +289,17 @@ public struct SpecScriptRunner<Hooks: SpecExecutionHooks> {
                 let actual = error.kind.message
                 return actual.utf8.starts(with: expected.utf8)
                     ? .passed : .passedWithWrongReason(expected: expected, actual: actual)
-            case .decodedOnly:
-                return .pendingValidator
             case .loaded:
                 return .failed("\(filename) accepted, expected \"\(expected)\"")
             case .unreadable(let why):
                 return .failed(why)
             }
-        default:
-            return hooks.run(command, loader: loader) ?? .skipped(command.kind)
         }
+        return hooks.run(command, loader: loader) ?? .skipped(command.kind)
     }
+}
+
+/// Byte equality: `String ==` would pull Unicode tables into Embedded builds.
+func same(_ text: String, _ literal: StaticString) -> Bool {
+    text.utf8.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
 }

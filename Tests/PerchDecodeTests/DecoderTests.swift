@@ -238,3 +238,31 @@ func rejection(_ bytes: [UInt8]) throws -> ModuleErrorKind? {
         #expect(try rejection(moduleBytes([0x06, 0x07, 0x01, 0x7F, 0x00, 0x41, 0x00, 0x68, 0x0B])) == nil)
     }
 }
+
+@Suite struct SectionListingTests {
+    @Test func sectionsAreListedInOrderWithCustomNames() throws {
+        let arena = try Arena(capacity: 1 << 16)
+        var decoder = try ModuleDecoder(arena: arena)
+        let bytes = moduleBytes([0x01, 0x04, 0x01, 0x60, 0x00, 0x00], [0x00, 0x03, 0x02, 0x68, 0x69],
+                                [0x03, 0x02, 0x01, 0x00], [0x0A, 0x04, 0x01, 0x02, 0x00, 0x0B])
+        try bytes.withUnsafeBytes { try decoder.feed($0) }
+        let module = try decoder.finish()
+        var seen: [(UInt8, Int, Int, String?)] = []
+        module.forEachSection { seen.append(($0.id, $0.offset, $0.body.count, $0.customName?.string)) }
+        #expect(seen.map(\.0) == [1, 0, 3, 10])
+        #expect(seen.map(\.1) == [8, 14, 19, 23])
+        #expect(seen.map(\.2) == [4, 3, 2, 4])
+        #expect(seen[1].3 == "hi")
+    }
+
+    @Test func adoptedBytesDecodeLikeFedOnes() throws {
+        let arena = try Arena(capacity: 1 << 16)
+        let bytes = moduleBytes([0x01, 0x04, 0x01, 0x60, 0x00, 0x00])
+        let buffer = try arena.allocateLow(bytes.count, alignment: 16, for: .moduleBytes)
+        buffer.copyMemory(from: bytes, byteCount: bytes.count)
+        var decoder = try ModuleDecoder(arena: arena, adopting: UnsafeMutableRawBufferPointer(start: buffer, count: bytes.count))
+        let module = try decoder.finish()
+        #expect(module.types.count == 1)
+        #expect(module.bytes.baseAddress == UnsafeRawPointer(buffer))
+    }
+}

@@ -41,8 +41,8 @@ void perch_link_close(int fd);
 // Waits up to `timeout_ms` (-1: forever) for any of `count` descriptors; `events` and
 // `revents` use the PERCH_POLL_* bits. Returns the number ready, or -errno.
 int perch_link_poll(const int *fds, const short *events, short *revents, int count, int timeout_ms);
-// Monotonic clock in milliseconds.
-uint64_t perch_link_monotonic_ms(void);
+// Monotonic clock in nanoseconds.
+uint64_t perch_link_monotonic_ns(void);
 
 // ---- TCP ----
 // A non-blocking listening socket on `host` (dotted IPv4) and `port` (0: any free port).

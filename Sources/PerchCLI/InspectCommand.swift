@@ -1,0 +1,128 @@
+import PerchCore
+import PerchDecode
+import PerchValidate
+
+extension Command {
+    static var inspect: Command {
+        Command(
+            name: "inspect",
+            summary: "Decode a module and show its sections, imports, exports and sizes",
+            usage: "inspect [--arena SIZE] FILE",
+            options: [Option("arena", value: "SIZE", help: "arena to decode in (default 16M)")]
+        ) { arguments throws(UsageError) in
+            try arguments.expectPositionals(atMost: 1)
+            let path = try arguments.positional(0, "FILE")
+            let capacity = try arguments.size("arena") ?? 16 << 20
+            let arena: Arena
+            do throws(ArenaError) {
+                arena = try Arena(capacity: capacity)
+            } catch {
+                printError("perch: \(error.message)")
+                return ExitStatus.failure
+            }
+            let bytes: UnsafeMutableRawBufferPointer
+            do throws(FileError) {
+                bytes = try readFile(path, into: arena, for: .moduleBytes)
+            } catch {
+                throw .file(error)
+            }
+            var module: Module
+            let recordsStart: Int
+            do throws(ModuleError) {
+                var decoder = try ModuleDecoder(arena: arena, adopting: bytes)
+                module = try decoder.finish()
+                recordsStart = arena.used
+                try validate(&module, arena: arena)
+            } catch {
+                printError("perch: \(path): \(error.message)")
+                return ExitStatus.failure
+            }
+            printInspection(of: module, path: path, arena: arena, decodedBytes: recordsStart)
+            return ExitStatus.success
+        }
+    }
+}
+
+private func hex(_ value: Int) -> String { "0x" + String(UInt(value), radix: 16) }
+
+private func kindName(_ kind: ExternKind) -> StaticString {
+    switch kind {
+    case .function: return "func"
+    case .table: return "table"
+    case .memory: return "memory"
+    case .global: return "global"
+    }
+}
+
+private func limitsText(_ limits: Limits) -> String {
+    if let max = limits.max { return "\(limits.min)..\(max)" }
+    return "\(limits.min).."
+}
+
+/// `value / total` as a decimal with two places, e.g. "0.34".
+private func ratio(_ value: Int, _ total: Int) -> String {
+    guard total > 0 else { return "-" }
+    let hundredths = (value * 100 + total / 2) / total
+    let fraction = hundredths % 100
+    return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+}
+
+private func printInspection(of module: Module, path: String, arena: Arena, decodedBytes: Int) {
+    print("\(path): \(module.bytes.count) bytes, WebAssembly version 1")
+    print("sections:")
+    var codeBytes = 0
+    module.forEachSection { section in
+        var line = "  \(hex(section.offset))  \(section.name)"
+        if let name = section.customName { line += " \"\(name.string)\"" }
+        line += ": \(section.body.count) bytes"
+        print(line)
+    }
+    for function in module.functions { codeBytes += function.body.count }
+    let defined = module.functions.count - module.importedFunctionCount
+    print("types: \(module.types.count)")
+    print("functions: \(module.functions.count) (\(module.importedFunctionCount) imported, \(defined) defined)")
+    var sideTableBytes = 0
+    var maxStackSlots: UInt32 = 0
+    for function in module.functions {
+        guard let code = function.code else { continue }
+        sideTableBytes += Int(code.sideTableBytes)
+        maxStackSlots = max(maxStackSlots, code.localSlots &+ code.maxStackSlots)
+    }
+    print("code: \(codeBytes) bytes in \(defined) bodies")
+    print("side table: \(sideTableBytes) bytes, \(ratio(sideTableBytes, codeBytes)) x code bytes")
+    print("largest frame: \(maxStackSlots) slots (locals + operands)")
+    print("tables: \(module.tables.count), memories: \(module.memories.count), globals: \(module.globals.count)")
+    print("element segments: \(module.elements.count), data segments: \(module.data.count)")
+    if let start = module.start { print("start: function \(start)") }
+    if !module.functionNames.isEmpty { print("function names: \(module.functionNames.count)") }
+    if !module.imports.isEmpty {
+        print("imports:")
+        for item in module.imports {
+            var line = "  \(item.module.string).\(item.field.string): \(kindName(item.kind)) \(item.index)"
+            let index = Int(item.index)
+            switch item.kind {
+            case .function: line += " type \(module.functions[index].typeIndex)"
+            case .table: line += " \(module.tables[index].elementType.name) \(limitsText(module.tables[index].limits))"
+            case .memory: line += " pages \(limitsText(module.memories[index]))"
+            case .global:
+                let type = module.globals[index].type
+                line += (type.mutable ? " mut " : " ") + "\(type.valueType.name)"
+            }
+            print(line)
+        }
+    }
+    if !module.exports.isEmpty {
+        print("exports:")
+        for item in module.exports {
+            print("  \(item.name.string): \(kindName(item.kind)) \(item.index)")
+        }
+    }
+    let records = decodedBytes - module.bytes.count
+    let validation = arena.used - decodedBytes
+    var memoryBytes = 0
+    if let memory = module.memories.first { memoryBytes = Int(memory.min) * wasmPageSize }
+    print("arena: \(arena.used) bytes after validation = \(module.bytes.count) module + \(records) records"
+        + " + \(validation) side tables and validation records; peak \(arena.highWaterMark)")
+    print("instantiation needs at least \(arena.used + memoryBytes) bytes"
+        + " (+ \(memoryBytes) initial linear memory), plus globals, tables and stacks")
+}

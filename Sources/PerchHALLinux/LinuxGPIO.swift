@@ -1,0 +1,115 @@
+import CPerchHALLinux
+import PerchCore
+import PerchHAL
+
+/// GPIO through libgpiod 1.6, loaded at the first request (so perch needs libgpiod only
+/// on boards that use GPIO). Chips are found by label, lines by name or offset; the
+/// kernel keeps requests exclusive across processes (`busy`).
+public final class LinuxGPIO: GPIOController {
+    public static let capacity = 32
+    private var lines: [perch_gpio_line]
+    private var held: [Bool]
+    /// NUL-terminated copies of the names a request passes to C; made once.
+    private var chipName: [CChar]
+    private var lineName: [CChar]
+    private static let nameCapacity = 64
+
+    public init() {
+        lines = Array(repeating: perch_gpio_line(chip: nil, line: nil), count: Self.capacity)
+        held = Array(repeating: false, count: Self.capacity)
+        chipName = Array(repeating: 0, count: Self.nameCapacity)
+        lineName = Array(repeating: 0, count: Self.nameCapacity)
+    }
+
+    deinit {
+        for slot in 0..<Self.capacity where held[slot] { perch_gpio_release(&lines[slot]) }
+    }
+
+    /// Whether libgpiod could be loaded (for `perch` to explain a failing GPIO board).
+    public static var libgpiodAvailable: Bool { perch_gpiod_load() == 0 }
+
+    public func request(
+        chip: NameBytes, line selector: GPIOLineSelector, settings: GPIOLineSettings
+    ) throws(GPIOError) -> GPIOLineID {
+        if settings.direction == .output && !settings.edges.isEmpty { throw .invalidSettings }
+        guard let slot = held.firstIndex(of: false) else { throw .tooManyLines }
+        guard copy(chip, into: &chipName) else { throw .chipNotFound }
+        var offset: UInt32 = 0
+        var byName = false
+        switch selector {
+        case .name(let name):
+            guard copy(name, into: &lineName) else { throw .lineNotFound }
+            byName = true
+        case .offset(let number):
+            offset = number
+        }
+        var line = perch_gpio_line(chip: nil, line: nil)
+        let result = chipName.withUnsafeBufferPointer { chipC in
+            lineName.withUnsafeBufferPointer { lineC in
+                perch_gpio_request(
+                    chipC.baseAddress, byName ? lineC.baseAddress : nil, offset,
+                    settings.direction == .output ? Int32(PERCH_GPIO_OUTPUT) : Int32(PERCH_GPIO_INPUT),
+                    Int32(settings.bias.rawValue), settings.activeLow ? 1 : 0, Int32(settings.edges.rawValue),
+                    settings.initialValue ? 1 : 0, "perch", &line)
+            }
+        }
+        if result < 0 {
+            switch -result {
+            case Int32(PERCH_ENODEV): throw .chipNotFound
+            case Int32(PERCH_ENOENT): throw .lineNotFound
+            case Int32(PERCH_EBUSY): throw .busy
+            case Int32(PERCH_ENOSYS): throw .unavailable
+            case Int32(PERCH_EINVAL): throw .invalidSettings
+            default: throw .system(errno: -result)
+            }
+        }
+        lines[slot] = line
+        held[slot] = true
+        return GPIOLineID(raw: Int32(slot))
+    }
+
+    public func setValue(_ id: GPIOLineID, _ value: Bool) throws(GPIOError) {
+        let slot = try heldSlot(id)
+        let result = perch_gpio_set(&lines[slot], value ? 1 : 0)
+        if result < 0 { throw .system(errno: -result) }
+    }
+
+    public func value(_ id: GPIOLineID) throws(GPIOError) -> Bool {
+        let slot = try heldSlot(id)
+        let result = perch_gpio_get(&lines[slot])
+        if result < 0 { throw .system(errno: -result) }
+        return result != 0
+    }
+
+    public func nextEdge(_ id: GPIOLineID) throws(GPIOError) -> GPIOEdgeEvent? {
+        let slot = try heldSlot(id)
+        var edge: Int32 = 0
+        var timestamp: UInt64 = 0
+        let result = perch_gpio_next_event(&lines[slot], &edge, &timestamp)
+        if result < 0 { throw .system(errno: -result) }
+        guard result == 1 else { return nil }
+        return GPIOEdgeEvent(edge: edge == Int32(PERCH_GPIO_EDGE_RISING) ? .rising : .falling,
+                             timestampNanoseconds: timestamp)
+    }
+
+    public func release(_ id: GPIOLineID) {
+        guard let slot = try? heldSlot(id) else { return }
+        perch_gpio_release(&lines[slot])
+        held[slot] = false
+    }
+
+    private func heldSlot(_ id: GPIOLineID) throws(GPIOError) -> Int {
+        let slot = Int(id.raw)
+        guard slot >= 0, slot < Self.capacity, held[slot] else { throw .notRequested }
+        return slot
+    }
+
+    /// Copies a name and its terminating NUL; false if it does not fit or holds a NUL.
+    private func copy(_ name: NameBytes, into buffer: inout [CChar]) -> Bool {
+        let bytes = name.bytes
+        guard bytes.count < buffer.count, !bytes.contains(0) else { return false }
+        for index in 0..<bytes.count { buffer[index] = CChar(bitPattern: bytes[index]) }
+        buffer[bytes.count] = 0
+        return true
+    }
+}

@@ -1,0 +1,133 @@
+import PerchCore
+import PerchDecode
+
+/// One execution context: a value stack and a call-frame stack in an arena, and the
+/// registers of a suspended run. Wasm calls never recurse on the native stack: a call
+/// pushes a `Frame` here, so deep recursion ends in the trap "call stack exhausted" at
+/// `callDepth` (or when the value stack is full), never in a native stack overflow.
+///
+/// ```
+/// value stack (8-byte slots)                       frames (one per active call)
+/// | f0 params | f0 locals | f0 operands | f1 params | ...   | entry | f0 caller | ...
+///  ^fp of f0                             ^fp of f1    ^sp
+/// ```
+/// The callee's parameters are the caller's top operands, left in place.
+///
+/// # Invariants
+/// - `stackBase ..< stackEnd` and `frames ..< frames + callDepth` lie in the arena and
+///   outlive the machine.
+/// - While a run is suspended, `saved` holds registers that point into those stacks and
+///   into validated code; nothing else changes them until `run` resumes or `abandon`.
+/// - A function is entered only when `fp + frameSlots <= stackEnd`, and the validator's
+///   `maxStackSlots` bounds its operands, so the loop needs no per-push check.
+public final class Machine {
+    public let stackBase: UnsafeMutablePointer<UInt64>
+    public let stackEnd: UnsafeMutablePointer<UInt64>
+    let frames: UnsafeMutablePointer<Frame>
+    public let callDepth: Int
+
+    public enum Status: Sendable, Equatable {
+        /// Nothing to run: start a call with `start`.
+        case idle
+        /// A call is ready or suspended: `run` continues it.
+        case runnable
+    }
+
+    public internal(set) var status: Status = .idle
+    var saved = Registers()
+    /// The function `start` was given when it is a host function (run calls it directly).
+    var pendingHost: UnsafeMutablePointer<FunctionRecord>?
+    var resultSlots: Int = 0
+
+    public init(arena: Arena, valueStackSlots: Int, callDepth: Int) throws(ArenaError) {
+        let stack = try arena.allocateHigh(UInt64.self, count: valueStackSlots, for: .valueStack)
+        let frames = try arena.allocateHigh(Frame.self, count: max(callDepth, 1), for: .callStack)
+        self.stackBase = stack.baseAddress!
+        self.stackEnd = stackBase + valueStackSlots
+        self.frames = frames.baseAddress!
+        self.callDepth = max(callDepth, 1)
+    }
+
+    /// Prepares a call of `function` with `arguments` (one slot each, v128 two).
+    /// The call runs, possibly in several slices, through `run`.
+    public func start(
+        _ function: UnsafeMutablePointer<FunctionRecord>, arguments: UnsafeBufferPointer<UInt64>
+    ) throws(Trap) {
+        let f = function.pointee
+        resultSlots = Int(f.resultSlots)
+        let needed = max(Int(f.paramSlots), Int(f.resultSlots)) + Int(f.frameSlots)
+        guard needed <= stackEnd - stackBase else {
+            throw Trap(.callStackExhausted, function: f.index, functionName: nil, offset: 0)
+        }
+        for i in 0..<min(arguments.count, Int(f.paramSlots)) { stackBase[i] = arguments[i] }
+        status = .runnable
+        if f.entry == nil {
+            pendingHost = function
+            saved.sp = stackBase + Int(f.paramSlots)
+            return
+        }
+        pendingHost = nil
+        frames[0] = Frame(returnPC: nil, returnSTP: nil, fp: stackBase, function: nil)
+        let locals = stackBase + Int(f.paramSlots)
+        locals.initialize(repeating: 0, count: Int(f.localSlots))
+        saved = Registers(
+            pc: f.entry!, stp: f.sideTable, sp: locals + Int(f.localSlots), fp: stackBase,
+            function: function, depth: 1)
+    }
+
+    /// Forgets a suspended run; the machine can start another call.
+    public func abandon() {
+        status = .idle
+        pendingHost = nil
+    }
+
+    /// The results of the call that just finished, in the first slots of the stack.
+    public var results: UnsafeBufferPointer<UInt64> {
+        UnsafeBufferPointer(start: stackBase, count: resultSlots)
+    }
+
+    /// Runs the started call to completion with unlimited fuel; for embedders and tests
+    /// that do not need suspension. A host suspension is honoured by resuming at once.
+    public func invoke(
+        _ function: UnsafeMutablePointer<FunctionRecord>, arguments: UnsafeBufferPointer<UInt64>
+    ) throws(Trap) -> RunOutcome {
+        try start(function, arguments: arguments)
+        while true {
+            let outcome = try run(fuel: .max)
+            if case .hostSuspended = outcome { continue }
+            return outcome
+        }
+    }
+}
+
+/// How a slice of execution ended (traps are thrown).
+public enum RunOutcome: Sendable, Equatable {
+    /// The call returned; its values are in `Machine.results`.
+    case finished
+    /// The fuel ran out at a loop back-edge or call; `run` again to continue.
+    case outOfFuel
+    /// A host function asked the caller to regain control; `run` again to continue
+    /// after the host call.
+    case hostSuspended(wakeAfterNanoseconds: UInt64)
+    /// A host function ended the program (WASI `proc_exit`).
+    case exited(code: UInt32)
+}
+
+/// A call frame: where to continue in the caller.
+struct Frame {
+    /// nil: the call came from the embedder; returning ends the run.
+    var returnPC: UnsafeRawPointer?
+    var returnSTP: UnsafeRawPointer?
+    var fp: UnsafeMutablePointer<UInt64>
+    var function: UnsafeMutablePointer<FunctionRecord>?
+}
+
+/// The interpreter's registers while a run is suspended.
+struct Registers {
+    var pc: UnsafeRawPointer = UnsafeRawPointer(bitPattern: 1)!
+    var stp: UnsafeRawPointer? = nil
+    var sp: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 8)!
+    var fp: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 8)!
+    var function: UnsafeMutablePointer<FunctionRecord>? = nil
+    var depth: Int = 0
+}

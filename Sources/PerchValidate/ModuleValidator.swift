@@ -1,0 +1,349 @@
+import PerchCore
+import PerchDecode
+
+/// Validates a decoded module (spec 3.4, 3.5) and fills every defined function's `code`.
+///
+/// Afterwards the interpreter may trust the module: every index is in range, every body is
+/// well typed, and each function's `CodeInfo` and side table are set.
+public func validate(_ module: inout Module, arena: Arena) throws(ModuleError) {
+    let validator = try ModuleValidator(module, arena: arena)
+    for index in module.importedFunctionCount..<module.functions.count {
+        module.functions[index].code = try validator.validateFunction(index, in: module)
+    }
+    try validator.finish(module)
+}
+
+/// Validation in the order a module arrives, for a push pipeline:
+/// `init` once every section before the code section is decoded, `validateFunction` as
+/// each body arrives, `finish` after the data section.
+///
+/// `init` takes a bitset of declared function references (spec 3.4.10's C.refs: 1 bit a
+/// function) from the arena's high end; it lives as long as the module's records. Each
+/// function's side table goes to the high end below it.
+public struct ModuleValidator {
+    let context: ModuleContext
+    let arena: Arena
+
+    /// Checks types of imports and functions, tables, memories, globals, exports, the start
+    /// function and element segments: everything that precedes the code section.
+    public init(_ module: Module, arena: Arena) throws(ModuleError) {
+        self.arena = arena
+        let refBytes = (module.functions.count &+ 7) / 8
+        let refs: UnsafeMutableBufferPointer<UInt8>
+        do {
+            refs = try arena.allocateHigh(UInt8.self, count: refBytes, for: .moduleMetadata)
+        } catch {
+            throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: 0)
+        }
+        let context = ModuleContext(module: module, declaredRefs: refs)
+        try context.checkFunctionTypes()
+        try context.checkTablesAndMemories()
+        try context.checkGlobals()
+        try context.checkElements()
+        try context.checkExports(arena: arena)
+        try context.checkStart()
+        self.context = context
+    }
+
+    /// Validates defined function `index` and returns what the interpreter needs to run it.
+    public func validateFunction(_ index: Int, in module: Module) throws(ModuleError) -> CodeInfo {
+        let function = module.functions[index]
+        let type = module.types[Int(function.typeIndex)]
+        let body = function.body
+        let bodyOffset = body.baseAddress.map { module.offset(of: $0) } ?? 0
+        let mark = arena.mark
+        var validator: FunctionValidator
+        do throws(ModuleError) {
+            guard body.count < Int(Int32.max) else {
+                throw ModuleError(.arenaFull(use: .sideTable, requested: body.count, available: arena.free), at: bodyOffset)
+            }
+            validator = try FunctionValidator(context: context, arena: arena, body: body, type: type)
+            let (entry, end) = try validator.run(signature: type)
+            guard validator.localSlots <= UInt64(UInt32.max) else {
+                throw ModuleError(.invalid(.tooManyLocals), at: bodyOffset)
+            }
+            let count = validator.branches.count
+            var table: UnsafeRawPointer? = nil
+            var total = 0
+            if count > 0 {
+                let placement = try takeHigh(count &* 4, errorOffset: bodyOffset).bindMemory(to: UInt32.self, capacity: count)
+                total = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
+                // Written below the scratch, then moved up to where the scratch began, so the
+                // table outlives the scratch it was built from.
+                let built = try takeHigh(total, errorOffset: bodyOffset)
+                SideTableLayout.write(
+                    validator.branches.base, placement: placement, count: count, total: total, to: built)
+                arena.reset(to: mark)
+                let final = try takeHigh(total, errorOffset: bodyOffset)
+                final.copyMemory(from: built, byteCount: total)
+                table = UnsafeRawPointer(final)
+            } else {
+                arena.reset(to: mark)
+            }
+            return CodeInfo(
+                entry: entry, end: end, localSlots: UInt32(validator.localSlots),
+                maxStackSlots: UInt32(truncatingIfNeeded: validator.maxSlots),
+                sideTable: table, sideTableBytes: UInt32(truncatingIfNeeded: total))
+        } catch {
+            arena.reset(to: mark)
+            throw ModuleError(error.kind, at: error.offset, function: UInt32(index))
+        }
+    }
+
+    private func takeHigh(_ count: Int, errorOffset: Int) throws(ModuleError) -> UnsafeMutableRawPointer {
+        do {
+            return try arena.allocateHigh(count, alignment: 4, for: .sideTable)
+        } catch {
+            throw ModuleError(
+                .arenaFull(use: error.use, requested: error.requested, available: error.available), at: errorOffset)
+        }
+    }
+
+    /// Checks the data segments (the data section follows the code section).
+    public func finish(_ module: Module) throws(ModuleError) {
+        for segment in module.data where segment.mode == .active {
+            let at = context.offset(segment.offset.code.baseAddress)
+            guard segment.memory < UInt32(module.memories.count) else {
+                throw ModuleError(.invalid(.unknownMemory(segment.memory)), at: at)
+            }
+            try context.constantExpression(segment.offset, expected: T.i32)
+        }
+    }
+}
+
+/// What validating code needs to know about the module, and the module-level checks.
+struct ModuleContext {
+    let types: UnsafeMutableBufferPointer<FuncType>
+    let functions: UnsafeMutableBufferPointer<Function>
+    let importedFunctionCount: Int
+    let tables: UnsafeMutableBufferPointer<TableType>
+    let memories: UnsafeMutableBufferPointer<Limits>
+    let globals: UnsafeMutableBufferPointer<Global>
+    let importedGlobalCount: Int
+    let elements: UnsafeMutableBufferPointer<ElementSegment>
+    let exports: UnsafeMutableBufferPointer<Export>
+    let imports: UnsafeMutableBufferPointer<Import>
+    let start: UInt32?
+    let dataCount: UInt32?
+    let dataSegmentCount: Int
+    let declaredRefs: UnsafeMutableBufferPointer<UInt8>
+    let moduleStart: UnsafeRawPointer?
+    let moduleEnd: UnsafeRawPointer?
+    let lastBodyEnd: UnsafeRawPointer?
+
+    init(module: Module, declaredRefs: UnsafeMutableBufferPointer<UInt8>) {
+        types = module.types
+        functions = module.functions
+        importedFunctionCount = module.importedFunctionCount
+        tables = module.tables
+        memories = module.memories
+        globals = module.globals
+        importedGlobalCount = module.importedGlobalCount
+        elements = module.elements
+        exports = module.exports
+        imports = module.imports
+        start = module.start
+        dataCount = module.dataCount
+        dataSegmentCount = module.data.count
+        self.declaredRefs = declaredRefs
+        moduleStart = module.bytes.baseAddress
+        moduleEnd = module.bytes.baseAddress.map { $0 + module.bytes.count }
+        lastBodyEnd = module.functions.last.flatMap { f in f.body.baseAddress.map { $0 + f.body.count } }
+    }
+
+    var memoryCount: Int { memories.count }
+
+    func offset(_ pointer: UnsafeRawPointer?) -> Int {
+        guard let pointer, let moduleStart else { return 0 }
+        return pointer - moduleStart
+    }
+
+    @inline(__always)
+    func isDeclaredReference(_ function: UInt32) -> Bool {
+        declaredRefs[Int(function >> 3)] & (1 << (function & 7)) != 0
+    }
+
+    func declareReference(_ function: UInt32) {
+        declaredRefs[Int(function >> 3)] |= 1 << (function & 7)
+    }
+
+    func isLastBody(_ end: UnsafeRawPointer) -> Bool { end == lastBodyEnd }
+
+    /// Where import `kind`/`index` was declared, for error offsets.
+    func importOffset(_ kind: ExternKind, _ index: Int) -> Int {
+        for i in imports where i.kind == kind && Int(i.index) == index { return offset(i.module.start) }
+        return 0
+    }
+
+    func checkFunctionTypes() throws(ModuleError) {
+        for (index, function) in functions.enumerated() where Int(function.typeIndex) >= types.count {
+            let at = index < importedFunctionCount ? importOffset(.function, index) : offset(function.body.baseAddress)
+            throw ModuleError(.invalid(.unknownType(function.typeIndex)), at: at)
+        }
+    }
+
+    func checkTablesAndMemories() throws(ModuleError) {
+        for (index, table) in tables.enumerated() {
+            if let max = table.limits.max, table.limits.min > max {
+                throw ModuleError(.invalid(.sizeMinimumGreaterThanMaximum), at: importOffset(.table, index))
+            }
+        }
+        if memories.count > 1 {
+            throw ModuleError(.invalid(.multipleMemories), at: importOffset(.memory, 1))
+        }
+        for (index, limits) in memories.enumerated() {
+            let at = importOffset(.memory, index)
+            let pages = UInt32(65536)
+            if limits.min > pages || (limits.max ?? 0) > pages {
+                throw ModuleError(.invalid(.memorySizeTooLarge), at: at)
+            }
+            if let max = limits.max, limits.min > max {
+                throw ModuleError(.invalid(.sizeMinimumGreaterThanMaximum), at: at)
+            }
+        }
+    }
+
+    func checkGlobals() throws(ModuleError) {
+        for global in globals[importedGlobalCount...] {
+            try constantExpression(global.initializer, expected: global.type.valueType.rawValue)
+        }
+    }
+
+    func checkElements() throws(ModuleError) {
+        for segment in elements {
+            let type = segment.elementType.rawValue
+            if segment.mode == .active {
+                let at = offset(segment.offset.code.baseAddress)
+                guard Int(segment.table) < tables.count else {
+                    throw ModuleError(.invalid(.unknownTable(segment.table)), at: at)
+                }
+                guard tables[Int(segment.table)].elementType.rawValue == type else {
+                    throw ModuleError(.invalid(.typeMismatch), at: at)
+                }
+                try constantExpression(segment.offset, expected: T.i32)
+            }
+            guard let itemsStart = segment.items.baseAddress else { continue }
+            var reader = ByteReader(base: moduleStart ?? itemsStart, position: itemsStart, end: itemsStart + segment.items.count)
+            for _ in 0..<segment.count {
+                if segment.itemsAreFunctionIndices {
+                    let at = reader.offset
+                    let function = try reader.readU32()
+                    guard Int(function) < functions.count else {
+                        throw ModuleError(.invalid(.unknownFunction(function)), at: at)
+                    }
+                    guard type == T.funcref else { throw ModuleError(.invalid(.typeMismatch), at: at) }
+                    declareReference(function)
+                } else {
+                    try constantExpression(reading: &reader, expected: type)
+                }
+            }
+        }
+    }
+
+    func checkExports(arena: Arena) throws(ModuleError) {
+        for export in exports {
+            let at = offset(export.name.start)
+            let index = export.index
+            switch export.kind {
+            case .function:
+                guard Int(index) < functions.count else { throw ModuleError(.invalid(.unknownFunction(index)), at: at) }
+                declareReference(index)
+            case .table:
+                guard Int(index) < tables.count else { throw ModuleError(.invalid(.unknownTable(index)), at: at) }
+            case .memory:
+                guard Int(index) < memories.count else { throw ModuleError(.invalid(.unknownMemory(index)), at: at) }
+            case .global:
+                guard Int(index) < globals.count else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
+            }
+        }
+        try checkExportNamesUnique(arena: arena)
+    }
+
+    /// Export names must differ (spec 3.4.10): an open-addressing hash set of export
+    /// indices in arena scratch, given back before returning.
+    func checkExportNamesUnique(arena: Arena) throws(ModuleError) {
+        guard exports.count > 1 else { return }
+        var capacity = 16
+        while capacity < exports.count &* 2 { capacity &<<= 1 }
+        let mark = arena.mark
+        defer { arena.reset(to: mark) }
+        let slots: UnsafeMutableBufferPointer<Int32>
+        do {
+            slots = try arena.allocateHigh(Int32.self, count: capacity, for: .validationScratch)
+        } catch {
+            throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: 0)
+        }
+        slots.update(repeating: -1)
+        for (index, export) in exports.enumerated() {
+            var hash: UInt32 = 2_166_136_261
+            for byte in export.name.bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+            var slot = Int(hash) & (capacity &- 1)
+            while slots[slot] >= 0 {
+                if exports[Int(slots[slot])].name == export.name {
+                    throw ModuleError(.invalid(.duplicateExportName), at: offset(export.name.start))
+                }
+                slot = (slot &+ 1) & (capacity &- 1)
+            }
+            slots[slot] = Int32(index)
+        }
+    }
+
+    func checkStart() throws(ModuleError) {
+        guard let start else { return }
+        guard Int(start) < functions.count else { throw ModuleError(.invalid(.unknownFunction(start)), at: 0) }
+        let type = types[Int(functions[Int(start)].typeIndex)]
+        guard type.params.count == 0, type.results.count == 0 else {
+            throw ModuleError(.invalid(.startFunction), at: 0)
+        }
+    }
+
+    /// Validates a constant expression (spec 3.3.10) producing one value of `expected`.
+    func constantExpression(_ expression: ConstExpr, expected: UInt8) throws(ModuleError) {
+        guard let start = expression.code.baseAddress else {
+            throw ModuleError(.invalid(.typeMismatch), at: 0)
+        }
+        var reader = ByteReader(base: moduleStart ?? start, position: start, end: start + expression.code.count)
+        try constantExpression(reading: &reader, expected: expected)
+    }
+
+    /// Reads one constant expression up to and including its `end`. In WebAssembly 2.0 it
+    /// is a single constant instruction; `global.get` may name only imported immutable
+    /// globals. A `ref.func` here declares the function as referenceable.
+    func constantExpression(reading reader: inout ByteReader, expected: UInt8) throws(ModuleError) {
+        var count = 0
+        var type = T.unknown
+        while true {
+            let at = reader.offset
+            let op = try reader.readByte()
+            switch op {
+            case 0x0B:
+                guard count == 1, type == expected else { throw ModuleError(.invalid(.typeMismatch), at: at) }
+                return
+            case 0x41: _ = try reader.readS32(); type = T.i32
+            case 0x42: _ = try reader.readS64(); type = T.i64
+            case 0x43: _ = try reader.readFixed32(); type = T.f32
+            case 0x44: _ = try reader.readFixed64(); type = T.f64
+            case 0xFD:
+                guard try reader.readU32() == 12 else { throw ModuleError(.constantExpressionRequired, at: at) }
+                _ = try reader.readBytes(16)
+                type = T.v128
+            case 0xD0: type = try reader.readReferenceType().rawValue
+            case 0xD2:
+                let function = try reader.readU32()
+                guard Int(function) < functions.count else {
+                    throw ModuleError(.invalid(.unknownFunction(function)), at: at)
+                }
+                declareReference(function)
+                type = T.funcref
+            case 0x23:
+                let index = try reader.readU32()
+                guard Int(index) < importedGlobalCount else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
+                guard !globals[Int(index)].type.mutable else { throw ModuleError(.constantExpressionRequired, at: at) }
+                type = globals[Int(index)].type.valueType.rawValue
+            default:
+                throw ModuleError(.constantExpressionRequired, at: at)
+            }
+            count &+= 1
+        }
+    }
+}

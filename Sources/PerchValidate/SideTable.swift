@@ -1,0 +1,222 @@
+import PerchCore
+import PerchDecode
+
+/// The side table: what the in-place interpreter needs to take a branch without scanning.
+///
+/// One table per function (`CodeInfo.sideTable`, `sideTableBytes`), entries in the order of
+/// the instructions that use them: `br`/`br_if` one, `br_table` one per label with the
+/// default last, `if` one (the false edge), `else` one (the end of the then-arm);
+/// `block`, `loop` and `end` none. The interpreter keeps `stp`, a pointer to the next entry,
+/// beside `pc`. Taking a branch at entry `e`:
+///
+///     pc  += e.pcDelta         (from the branching opcode to the target)
+///     stp += e.stpDelta        (from this entry to the target's next entry)
+///     copy the top e.keep slots down over the e.drop slots beneath them
+///
+/// An untaken `br_if`/`if` steps past its entry: `stp += SideTable.size(at: stp)`.
+/// Targets: a block/if label is the byte after its `end`; a loop label is its first body
+/// instruction; the function label is the function's final `end`. `keep`/`drop` count
+/// 8-byte value-stack slots (v128 takes two).
+///
+/// Two encodings, told apart by bit 0 of the first 32-bit little-endian word:
+///
+///     compact, 4 bytes (bit 0 = 0)
+///      31            19 18          10 9     7 6         1   0
+///     +----------------+--------------+-------+-----------+---+
+///     | pcDelta (s13)  | stpDelta/4   | keep  |   drop    | 0 |
+///     |                |   (s9)       | (u3)  |   (u6)    |   |
+///     +----------------+--------------+-------+-----------+---+
+///
+///     wide, 16 bytes (bit 0 = 1)
+///     +--------------------+------------+--------------+---------------+
+///     | keep << 1 | 1      | drop (u32) | pcDelta (s32)| stpDelta (s32)|
+///     +--------------------+------------+--------------+---------------+
+///       word 0               word 1       word 2         word 3
+///
+/// All entries of one `br_table` share one width, so its entry k is at `first + k * size`.
+/// Entries are 4-byte aligned and `stpDelta` is a multiple of 4 bytes.
+///
+/// # Invariants
+/// - A table is written once by `SideTableLayout.write` into arena memory of exactly
+///   `byteCount` bytes, 4-byte aligned, and never changes afterwards.
+/// - The reader trusts the table: it is only ever given pointers to entries that
+///   validation emitted, so it performs no bounds checks.
+public enum SideTable {
+    public static let compactSize = 4
+    public static let wideSize = 16
+
+    /// One decoded entry. `stpDelta` is in bytes.
+    public struct Entry: Equatable, Sendable {
+        public var pcDelta: Int
+        public var stpDelta: Int
+        public var keep: Int
+        public var drop: Int
+
+        public init(pcDelta: Int, stpDelta: Int, keep: Int, drop: Int) {
+            self.pcDelta = pcDelta
+            self.stpDelta = stpDelta
+            self.keep = keep
+            self.drop = drop
+        }
+    }
+
+    /// The entry at `stp`.
+    @inline(__always)
+    public static func entry(at stp: UnsafeRawPointer) -> Entry {
+        let word = stp.load(as: UInt32.self).littleEndian
+        if word & 1 == 0 {
+            let signed = Int32(bitPattern: word)
+            return Entry(
+                pcDelta: Int(signed >> 19),
+                stpDelta: Int((signed << 13) >> 23) << 2,
+                keep: Int((word >> 7) & 0x7),
+                drop: Int((word >> 1) & 0x3F))
+        }
+        return Entry(
+            pcDelta: Int(Int32(bitPattern: (stp + 8).load(as: UInt32.self).littleEndian)),
+            stpDelta: Int(Int32(bitPattern: (stp + 12).load(as: UInt32.self).littleEndian)),
+            keep: Int(word >> 1),
+            drop: Int((stp + 4).load(as: UInt32.self).littleEndian))
+    }
+
+    /// Bytes the entry at `stp` takes: 4 or 16, what an untaken `br_if`/`if` steps over.
+    @inline(__always)
+    public static func size(at stp: UnsafeRawPointer) -> Int {
+        // 4 + 12 * bit0, without a branch.
+        4 &+ 12 &* Int(stp.load(as: UInt8.self) & 1)
+    }
+
+    /// Entry `k` of a `br_table` whose first entry is at `first` (k = label count: default).
+    @inline(__always)
+    public static func brTableEntry(_ k: Int, first: UnsafeRawPointer) -> UnsafeRawPointer {
+        first + k &* size(at: first)
+    }
+
+    /// Whether `entry` fits the compact encoding.
+    static func fitsCompact(pcDelta: Int, stpDelta: Int, keep: Int, drop: Int) -> Bool {
+        pcDelta >= -4096 && pcDelta < 4096
+            && stpDelta >= -1024 && stpDelta < 1024 && stpDelta & 3 == 0
+            && keep >= 0 && keep < 8 && drop >= 0 && drop < 64
+    }
+}
+
+/// A side-table entry during validation, before its target and width are known (20 bytes
+/// of scratch an entry; a `br_table`'s entries are the consecutive ones with its `branchPC`).
+struct PendingBranch {
+    /// Offset in the body of the branching opcode.
+    var branchPC: UInt32
+    /// Offset in the body of the target. While a forward branch waits for its label's
+    /// `end`, this holds instead the index of the next entry waiting for the same label
+    /// (as an Int32 bit pattern, -1 ending the list).
+    var target: UInt32
+    /// Index of the first entry at or after the target.
+    var targetEntry: UInt32
+    var keep: UInt32
+    var drop: UInt32
+}
+
+/// Chooses each entry's width and writes the final table.
+///
+/// `placement[i]` is entry i's byte position in the table, with bit 0 set if it is wide
+/// (positions are multiples of 4).
+enum SideTableLayout {
+    /// Decides widths and positions; returns the table's byte count.
+    ///
+    /// A compact entry's stpDelta depends on the widths of the entries it jumps over, so
+    /// widths are settled by iterating (each pass only widens, so it converges); after a
+    /// few passes any entry that could not be compact in the worst case is made wide, which
+    /// settles every remaining one: 63 entries of 16 bytes still fit the compact range.
+    static func layout(
+        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int
+    ) -> Int {
+        for i in 0..<count {
+            let e = entries[i]
+            let fits = SideTable.fitsCompact(
+                pcDelta: Int(e.target) &- Int(e.branchPC), stpDelta: 0, keep: Int(e.keep), drop: Int(e.drop))
+            placement[i] = fits ? 0 : 1
+        }
+        unifyGroups(entries, placement: placement, count: count)
+        for pass in 0..<5 {
+            let total = assignPositions(placement, count: count)
+            var changed = false
+            for i in 0..<count where placement[i] & 1 == 0 {
+                let stp = stpDelta(entries, placement: placement, count: count, from: i, total: total)
+                if !SideTable.fitsCompact(pcDelta: 0, stpDelta: stp, keep: 0, drop: 0) {
+                    placement[i] |= 1
+                    changed = true
+                }
+            }
+            if !changed { return total }
+            unifyGroups(entries, placement: placement, count: count)
+            if pass == 3 {
+                for i in 0..<count {
+                    let span = Int(entries[i].targetEntry) &- i
+                    if span > 63 || span < -63 { placement[i] |= 1 }
+                }
+                unifyGroups(entries, placement: placement, count: count)
+            }
+        }
+        return assignPositions(placement, count: count)
+    }
+
+    private static func stpDelta(
+        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int,
+        from i: Int, total: Int
+    ) -> Int {
+        let target = Int(entries[i].targetEntry)
+        let targetPosition = target < count ? Int(placement[target] & ~1) : total
+        return targetPosition &- Int(placement[i] & ~1)
+    }
+
+    private static func assignPositions(_ placement: UnsafeMutablePointer<UInt32>, count: Int) -> Int {
+        var position = 0
+        for i in 0..<count {
+            let wide = placement[i] & 1
+            placement[i] = UInt32(truncatingIfNeeded: position) | wide
+            position &+= wide != 0 ? SideTable.wideSize : SideTable.compactSize
+        }
+        return position
+    }
+
+    /// All entries of a `br_table` (consecutive, same `branchPC`) take the widest width.
+    private static func unifyGroups(
+        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int
+    ) {
+        var i = 0
+        while i < count {
+            var end = i &+ 1
+            var anyWide = placement[i] & 1
+            while end < count && entries[end].branchPC == entries[i].branchPC {
+                anyWide |= placement[end] & 1
+                end &+= 1
+            }
+            if anyWide != 0 { for k in i..<end { placement[k] |= 1 } }
+            i = end
+        }
+    }
+
+    /// Writes the entries laid out by `layout` to `table` (`total` bytes, 4-byte aligned).
+    static func write(
+        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int,
+        total: Int, to table: UnsafeMutableRawPointer
+    ) {
+        for i in 0..<count {
+            let e = entries[i]
+            let at = table + Int(placement[i] & ~1)
+            let pcDelta = Int(e.target) &- Int(e.branchPC)
+            let stp = stpDelta(entries, placement: placement, count: count, from: i, total: total)
+            if placement[i] & 1 != 0 {
+                at.storeBytes(of: ((e.keep << 1) | 1).littleEndian, as: UInt32.self)
+                (at + 4).storeBytes(of: e.drop.littleEndian, as: UInt32.self)
+                (at + 8).storeBytes(of: UInt32(truncatingIfNeeded: pcDelta).littleEndian, as: UInt32.self)
+                (at + 12).storeBytes(of: UInt32(truncatingIfNeeded: stp).littleEndian, as: UInt32.self)
+            } else {
+                var word = UInt32(truncatingIfNeeded: pcDelta) << 19
+                word |= (UInt32(truncatingIfNeeded: stp >> 2) & 0x1FF) << 10
+                word |= (e.keep & 0x7) << 7
+                word |= (e.drop & 0x3F) << 1
+                at.storeBytes(of: word.littleEndian, as: UInt32.self)
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import PerchCore
+import PerchDecode
+import Testing
+@testable import PerchValidate
+
+let i32: UInt8 = 0x7F
+let i64: UInt8 = 0x7E
+let v128: UInt8 = 0x7B
+
+@Suite struct SideTableTests {
+    @Test func brOutOfBlockTargetsTheByteAfterItsEnd() throws {
+        // 0:locals 1:block 3:br 0 5:end 6:end
+        let f = try Fixture(body: [0x00, 0x02, 0x40, 0x0C, 0x00, 0x0B, 0x0B])
+        try f.validate()
+        #expect(f.entries == [entry(3, 4)])
+        #expect(f.bodyOffset(f.code.entry) == 1)
+        #expect(f.bodyOffset(f.code.end) == 6)
+        #expect(f.code.sideTableBytes == 4)
+    }
+
+    @Test func loopBranchGoesBackToTheFirstBodyInstruction() throws {
+        // 0:locals 1:loop 3:i32.const 0 5:br_if 0 7:end 8:end
+        let f = try Fixture(body: [0x00, 0x03, 0x40, 0x41, 0x00, 0x0D, 0x00, 0x0B, 0x0B])
+        try f.validate()
+        #expect(f.entries == [entry(-2, 0)])
+        #expect(f.code.maxStackSlots == 1)
+    }
+
+    @Test func ifElseEntries() throws {
+        // 0:locals 1:local.get 0 3:if i32 5:i32.const 1 7:else 8:i32.const 2 10:end 11:end
+        let f = try Fixture(
+            params: [i32], results: [i32],
+            body: [0x00, 0x20, 0x00, 0x04, 0x7F, 0x41, 0x01, 0x05, 0x41, 0x02, 0x0B, 0x0B])
+        try f.validate()
+        // if: false edge to after `else` (past the else entry); else: to after `end`.
+        #expect(f.entries == [entry(5, 8), entry(4, 4, keep: 1)])
+    }
+
+    @Test func ifWithoutElseJumpsPastEnd() throws {
+        // 0:locals 1:local.get 0 3:if 5:nop 6:end 7:end
+        let f = try Fixture(params: [i32], body: [0x00, 0x20, 0x00, 0x04, 0x40, 0x01, 0x0B, 0x0B])
+        try f.validate()
+        #expect(f.entries == [entry(4, 4)])
+    }
+
+    @Test func brTableEntriesShareAWidthAndDropWhatIsBeneath() throws {
+        // 0:locals 1:block i32 3:block i32 5:i32.const 1 7:i32.const 7 9:local.get 0
+        // 11:br_table [0 1] 0  16:end 17:end 18:end
+        let f = try Fixture(
+            params: [i32], results: [i32],
+            body: [
+                0x00, 0x02, 0x7F, 0x02, 0x7F, 0x41, 0x01, 0x41, 0x07, 0x20, 0x00,
+                0x0E, 0x02, 0x00, 0x01, 0x00, 0x0B, 0x0B, 0x0B,
+            ])
+        try f.validate()
+        #expect(f.entries == [entry(6, 12, keep: 1, drop: 1), entry(7, 8, keep: 1, drop: 1), entry(6, 4, keep: 1, drop: 1)])
+        let first = f.code.sideTable!
+        #expect(SideTable.entry(at: SideTable.brTableEntry(2, first: first)) == entry(6, 4, keep: 1, drop: 1))
+    }
+
+    @Test func nestedLoopsAndFunctionLabel() throws {
+        // 0:locals 1:loop 3:loop 5:i32.const 0 7:br_if 1 9:i32.const 0 11:br_if 0
+        // 13:br 2 15:end 16:end 17:end
+        let f = try Fixture(body: [
+            0x00, 0x03, 0x40, 0x03, 0x40, 0x41, 0x00, 0x0D, 0x01, 0x41, 0x00, 0x0D, 0x00,
+            0x0C, 0x02, 0x0B, 0x0B, 0x0B,
+        ])
+        try f.validate()
+        // br_if 1 -> outer loop body (3), entry 0; br_if 0 -> inner body (5), entry 0;
+        // br 2 (function label) -> the final end at 17, past the last entry.
+        #expect(f.entries == [entry(-4, 0), entry(-6, -4), entry(4, 4)])
+    }
+
+    @Test func returnTargetsTheFinalEnd() throws {
+        // 0:locals 1:i32.const 5 3:return 4:end
+        let f = try Fixture(results: [i32], body: [0x00, 0x41, 0x05, 0x0F, 0x0B])
+        try f.validate()
+        #expect(f.entries == [entry(1, 4, keep: 1)])
+    }
+
+    @Test func multiValueAndV128KeepCountsSlots() throws {
+        // type 1: [] -> [i32 i64 v128]; block (type 1) ... br 0 end, then drop all three.
+        var body: [UInt8] = [0x00, 0x02, 0x01, 0x41, 0x01, 0x42, 0x02, 0xFD, 0x0C] + [UInt8](repeating: 0, count: 16)
+        body += [0x0C, 0x00, 0x0B, 0x1A, 0x1A, 0x1A, 0x0B]
+        let f = try Fixture(
+            types: [.init(params: [], results: []), .init(params: [], results: [i32, i64, v128])],
+            functions: [(0, body)])
+        try f.validate()
+        #expect(f.entries == [entry(3, 4, keep: 4)])
+        #expect(f.code.maxStackSlots == 4)
+    }
+
+    @Test func unreachableCodeStillGetsEntries() throws {
+        // block i32: unreachable; br 0 (nothing really on the stack); end; drop
+        let f = try Fixture(body: [0x00, 0x02, 0x7F, 0x00, 0x0C, 0x00, 0x0B, 0x1A, 0x0B])
+        try f.validate()
+        #expect(f.entries == [entry(3, 4, keep: 1, drop: 0)])
+    }
+
+    @Test func farBranchIsWide() throws {
+        // block; br 0; 5000 nops; end
+        let body: [UInt8] = [0x00, 0x02, 0x40, 0x0C, 0x00] + [UInt8](repeating: 0x01, count: 5000) + [0x0B, 0x0B]
+        let f = try Fixture(body: body)
+        try f.validate()
+        #expect(f.entries == [entry(5003, 16)])
+        #expect(f.code.sideTableBytes == 16)
+    }
+
+    @Test func deepDropIsWide() throws {
+        // block; 70 x i32.const 0; br 0; end
+        let body: [UInt8] = [0x00, 0x02, 0x40] + [UInt8](repeating: 0, count: 70).flatMap { _ in [0x41, 0x00] }
+            + [0x0C, 0x00, 0x0B, 0x0B]
+        let f = try Fixture(body: body)
+        try f.validate()
+        #expect(f.entries == [entry(3, 16, keep: 0, drop: 70)])
+        #expect(f.code.maxStackSlots == 70)
+    }
+
+    @Test func manyEntriesBetweenWidenOnlyTheFarOnes() throws {
+        // block; 300 x (i32.const 0; br_if 0); end
+        let body: [UInt8] = [0x00, 0x02, 0x40] + [UInt8](repeating: 0, count: 300).flatMap { _ in [0x41, 0x00, 0x0D, 0x00] }
+            + [0x0B, 0x0B]
+        let f = try Fixture(body: body)
+        try f.validate()
+        let entries = f.entries
+        #expect(entries.count == 300)
+        // Every entry lands just past the last one, wherever it is.
+        var position = 0
+        var sizes: [Int] = []
+        var at = f.code.sideTable!
+        for _ in 0..<300 {
+            sizes.append(SideTable.size(at: at))
+            at += SideTable.size(at: at)
+        }
+        let total = sizes.reduce(0, +)
+        for (k, e) in entries.enumerated() {
+            #expect(position + e.stpDelta == total)
+            #expect(e.pcDelta == 1204 - (5 + 4 * k))
+            position += sizes[k]
+        }
+        #expect(sizes.first == 16)
+        #expect(sizes.last == 4)
+        #expect(total == Int(f.code.sideTableBytes))
+    }
+
+    @Test func sideTableFitsWhereScratchWas() throws {
+        // Two functions: the second's table sits directly below the first's.
+        let body: [UInt8] = [0x00, 0x02, 0x40, 0x0C, 0x00, 0x0B, 0x0B]
+        let f = try Fixture(types: [.init(params: [], results: [])], functions: [(0, body), (0, body)])
+        let before = f.arena.mark
+        try f.validate()
+        let first = f.module.functions[0].code!.sideTable!
+        let second = f.module.functions[1].code!.sideTable!
+        #expect(first - second == 4)
+        // The declared-references bitset (1 byte) and two 4-byte tables are all that stay.
+        #expect(before.high - f.arena.mark.high <= 16)
+    }
+
+    @Test func simdShapeTableCoversEveryOpcode() {
+        #expect(simdShapesCount == 256)
+    }
+}
