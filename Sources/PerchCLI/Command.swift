@@ -36,6 +36,15 @@ public struct Command {
             Command.run,
             Command.selftest,
             Command.spectest,
+            Command.serve,
+            Command.push,
+            Command.status,
+            Command.logs,
+            Command.stop,
+            Command.start,
+            Command.rollback,
+            Command.remove,
+            Command.keygen,
         ]
     }
 
