@@ -32,7 +32,11 @@ let package = Package(
         .target(name: "CPerchAllocCount"),
         .executableTarget(
             name: "perch-devices-bench",
-            dependencies: ["CPerchAllocCount", "PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
+            dependencies: [
+                "CPerchAllocCount", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchHAL",
+                "PerchHALSim", "PerchDevices",
+            ],
+            exclude: ["toggle.wat"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
@@ -64,6 +68,7 @@ let package = Package(
                 "PerchDevices", "PerchHALSim",
             ]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
+        .testTarget(name: "PerchRunTests", dependencies: ["PerchCLI", "PerchCore", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI", "PerchSelfTest"]),
