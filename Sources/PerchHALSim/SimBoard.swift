@@ -34,13 +34,17 @@ public final class SimBoard {
 
     public static var standardFile: BoardFile { (try? BoardFile.parse(standardText)) ?? BoardFile() }
 
+    public static let maxLines = 1024
+
     public convenience init() { self.init(file: Self.standardFile) }
 
     public init(file: BoardFile) {
         let clock = SimClock()
-        let lineCount = (file.gpioLines.map(\.offset).max() ?? -1) + 1
-        var names = (0..<max(lineCount, 0)).map { "line\($0)" }
-        for line in file.gpioLines where line.offset >= 0 { names[line.offset] = line.label }
+        // A simulated chip has at most `maxLines` lines; a line declared beyond is absent.
+        let simulated = file.gpioLines.filter { $0.offset >= 0 && $0.offset < Self.maxLines }
+        let lineCount = (simulated.map { $0.offset }.max() ?? -1) + 1
+        var names = (0..<lineCount).map { "line\($0)" }
+        for line in simulated { names[line.offset] = line.label }
         let gpio = SimGPIO(clock: clock, chips: [(label: file.gpioChip, lines: names)])
         var buses: [(label: Label, bus: SimI2CBus)] = []
         for bus in file.i2cBuses { buses.append((Label(bus.label), SimI2CBus())) }
