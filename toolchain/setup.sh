@@ -8,7 +8,7 @@ set -euo pipefail
 # Cortex-M), wasm tools for examples and tests, device libraries for every architecture.
 PACKAGES=(
     make python3 crossbuild-essential-arm64 crossbuild-essential-armhf
-    qemu-user qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi
+    qemu-user qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
     wabt hyperfine socat wasi-libc libclang-rt-dev-wasm32
     libgpiod-dev libgpiod-dev:arm64 libgpiod-dev:armhf
     libsodium-dev libsodium-dev:arm64 libsodium-dev:armhf
