@@ -86,6 +86,9 @@ public final class SimBoard {
         return SimGPIO.LineRef(chip: 0, offset: Int(offset))
     }
 
+    /// The physical level on the line labelled `label` (what an LED shows).
+    public func level(_ label: String) -> Bool? { line(label).map { gpio.level($0) } }
+
     public func bus(_ label: String) -> SimI2CBus? {
         let wanted = Label(label)
         return buses.first { $0.label == wanted }?.bus
