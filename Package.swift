@@ -58,7 +58,11 @@ let package = Package(
             name: "perch", dependencies: ["PerchCLI"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
-        .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest"]),
+        .testTarget(
+            name: "PerchInterpTests",
+            dependencies: ["PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest", "PerchWASI", "PerchPlatform", "CAllocCounter"]),
+        // Test-only malloc counter (glibc), for the zero-allocation proof.
+        .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .testTarget(name: "PerchHALLinuxTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALLinux"]),
         .testTarget(

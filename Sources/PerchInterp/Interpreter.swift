@@ -80,45 +80,13 @@ extension Machine {
             memSize = UInt64(memory.pointee.byteCount)
         }
 
-        @inline(__always) func reloadInstance() {
-            instance = function.pointee.instance
-            functionEnd = function.pointee.end!
-            globals = instance.pointee.globals
-            functions = instance.pointee.functions
-            reloadMemory()
-        }
-        @inline(__always) func reloadMemory() {
-            if let memory = instance.pointee.memory {
-                memBase = memory.pointee.base
-                memSize = UInt64(memory.pointee.byteCount)
-            } else {
-                memSize = 0
-            }
-        }
-        func trap(_ kind: TrapKind, at op: UnsafeRawPointer) -> Trap {
-            let f = function.pointee
-            return Trap(kind, function: f.index, functionName: f.instance.pointee.name(ofFunction: f.index),
-                        offset: op - f.instance.pointee.moduleBytes)
-        }
-        /// Saves the registers so `run` continues at `pc` with the operand stack up to `sp`.
-        func suspend(pc: UnsafeRawPointer, sp: UnsafeMutablePointer<UInt64>) {
-            saved = Registers(pc: pc, stp: stp, sp: sp, fp: fp, function: function, depth: depth)
-        }
-        /// Effective address of a memory access of `size` bytes, or nil if out of bounds.
-        @inline(__always) func address(_ pc: inout UnsafeRawPointer, _ base: UInt64, _ size: UInt64) -> Int? {
-            skipLEB(&pc)  // alignment hint
-            let ea = base &+ UInt64(readU32(&pc))
-            guard ea &+ size <= memSize else { return nil }
-            return Int(truncatingIfNeeded: ea)
-        }
-
         while true {
             let op = pc
             let opcode = pc.load(as: UInt8.self)
             pc += 1
             switch opcode {
             case 0x00:  // unreachable
-                throw trap(.unreachable, at: op)
+                throw makeTrap(function, .unreachable, at: op)
             case 0x01:  // nop
                 break
             case 0x02, 0x03:  // block, loop: branches come from the side table
@@ -154,7 +122,7 @@ extension Machine {
                     stp = frame.returnSTP ?? pc
                     fp = frame.fp
                     function = frame.function!
-                    reloadInstance()
+                    reloadInstance(function, &instance, &functionEnd, &globals, &functions, &memBase, &memSize)
                 }
             case 0x0C:  // br
                 let e = SideTable.entry(at: stp)
@@ -162,7 +130,7 @@ extension Machine {
                 // the run stops at the branch itself and takes it when resumed.
                 if e.pcDelta <= 0 {
                     fuel &-= 1
-                    if fuel < 0 { suspend(pc: op, sp: sp); return .outOfFuel }
+                    if fuel < 0 { saved = Registers(pc: op, stp: stp, sp: sp, fp: fp, function: function, depth: depth); return .outOfFuel }
                 }
                 if e.drop != 0 {
                     let from = sp - e.keep
@@ -178,7 +146,7 @@ extension Machine {
                     if e.pcDelta <= 0 {
                         fuel &-= 1
                         // The condition is still in its slot: resuming re-executes br_if.
-                        if fuel < 0 { suspend(pc: op, sp: sp + 1); return .outOfFuel }
+                        if fuel < 0 { saved = Registers(pc: op, stp: stp, sp: sp + 1, fp: fp, function: function, depth: depth); return .outOfFuel }
                     }
                     if e.drop != 0 {
                         let from = sp - e.keep
@@ -199,7 +167,7 @@ extension Machine {
                 let e = SideTable.entry(at: entryAt)
                 if e.pcDelta <= 0 {
                     fuel &-= 1
-                    if fuel < 0 { suspend(pc: op, sp: sp + 1); return .outOfFuel }
+                    if fuel < 0 { saved = Registers(pc: op, stp: stp, sp: sp + 1, fp: fp, function: function, depth: depth); return .outOfFuel }
                 }
                 if e.drop != 0 {
                     let from = sp - e.keep
@@ -223,34 +191,35 @@ extension Machine {
                 stp = frame.returnSTP ?? pc
                 fp = frame.fp
                 function = frame.function!
-                reloadInstance()
+                reloadInstance(function, &instance, &functionEnd, &globals, &functions, &memBase, &memSize)
             case 0x10, 0x11:  // call, call_indirect
                 let callee: UnsafeMutablePointer<FunctionRecord>
                 if opcode == 0x10 {
-                    callee = functions[Int(truncatingIfNeeded: readU32(&pc))]
+                    // Linkers pad call indices to 5-byte LEBs: decode them inline.
+                    callee = functions[Int(truncatingIfNeeded: readU32Inline(&pc))]
                 } else {
                     let typeIndex = readU32(&pc)
                     let table = instance.pointee.tables[Int(truncatingIfNeeded: readU32(&pc))]
                     let elementIndex = u32(sp[-1])
-                    guard elementIndex < table.pointee.count else { throw trap(.undefinedElement, at: op) }
+                    guard elementIndex < table.pointee.count else { throw makeTrap(function, .undefinedElement, at: op) }
                     guard let target = UnsafeMutablePointer<FunctionRecord>(
                         bitPattern: UInt(truncatingIfNeeded: table.pointee.elements[Int(truncatingIfNeeded: elementIndex)]))
-                    else { throw trap(.uninitializedElement, at: op) }
+                    else { throw makeTrap(function, .uninitializedElement, at: op) }
                     let expected = instance.pointee.types + Int(truncatingIfNeeded: typeIndex)
                     guard target.pointee.type == expected || target.pointee.type.pointee.matches(expected.pointee) else {
-                        throw trap(.indirectCallTypeMismatch, at: op)
+                        throw makeTrap(function, .indirectCallTypeMismatch, at: op)
                     }
                     sp -= 1
                     callee = target
                 }
                 fuel &-= 1
-                if fuel < 0 { suspend(pc: op, sp: opcode == 0x11 ? sp + 1 : sp); return .outOfFuel }
+                if fuel < 0 { saved = Registers(pc: op, stp: stp, sp: opcode == 0x11 ? sp + 1 : sp, fp: fp, function: function, depth: depth); return .outOfFuel }
                 let c = callee.pointee
                 let args = sp - Int(c.paramSlots)
                 guard let entry = c.entry else {
                     // Host function: arguments straight off the value stack.
                     guard args + max(Int(c.paramSlots), Int(c.resultSlots)) <= stackEnd else {
-                        throw trap(.callStackExhausted, at: op)
+                        throw makeTrap(function, .callStackExhausted, at: op)
                     }
                     let outcome = try callHost(callee, args: args, memory: GuestMemory(base: memBase, size: Int(truncatingIfNeeded: memSize)))
                     switch outcome {
@@ -258,20 +227,20 @@ extension Machine {
                         sp = args + Int(c.resultSlots)
                     case .suspend(let ns):
                         sp = args + Int(c.resultSlots)
-                        suspend(pc: pc, sp: sp)
+                        saved = Registers(pc: pc, stp: stp, sp: sp, fp: fp, function: function, depth: depth)
                         return .hostSuspended(wakeAfterNanoseconds: ns)
                     case .exit(let code):
                         status = .idle
                         return .exited(code: code)
                     case .trap(let t):
-                        throw trap(TrapKind(t), at: op)
+                        throw makeTrap(function, TrapKind(t), at: op)
                     }
                     // A host function may have grown memory through another instance.
-                    reloadMemory()
+                    reloadMemory(instance, &memBase, &memSize)
                     break
                 }
                 guard depth < callDepth, args + Int(c.frameSlots) <= stackEnd else {
-                    throw trap(.callStackExhausted, at: op)
+                    throw makeTrap(function, .callStackExhausted, at: op)
                 }
                 frames[depth] = Frame(returnPC: pc, returnSTP: stp, fp: fp, function: function)
                 depth &+= 1
@@ -283,7 +252,7 @@ extension Machine {
                 pc = entry
                 stp = c.sideTable ?? entry
                 function = callee
-                reloadInstance()
+                reloadInstance(function, &instance, &functionEnd, &globals, &functions, &memBase, &memSize)
             case 0x1A:  // drop
                 sp -= 1
             case 0x1B, 0x1C:  // select, select t
@@ -307,75 +276,75 @@ extension Machine {
             case 0x25:  // table.get
                 let table = instance.pointee.tables[Int(truncatingIfNeeded: readU32(&pc))]
                 let i = u32(sp[-1])
-                guard i < table.pointee.count else { throw trap(.outOfBoundsTableAccess, at: op) }
+                guard i < table.pointee.count else { throw makeTrap(function, .outOfBoundsTableAccess, at: op) }
                 sp[-1] = table.pointee.elements[Int(truncatingIfNeeded: i)]
             case 0x26:  // table.set
                 let table = instance.pointee.tables[Int(truncatingIfNeeded: readU32(&pc))]
                 sp -= 2
                 let i = u32(sp[0])
-                guard i < table.pointee.count else { throw trap(.outOfBoundsTableAccess, at: op) }
+                guard i < table.pointee.count else { throw makeTrap(function, .outOfBoundsTableAccess, at: op) }
                 table.pointee.elements[Int(truncatingIfNeeded: i)] = sp[1]
 
             // Loads
             case 0x28:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 4) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 4) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(memBase.loadUnaligned(fromByteOffset: a, as: UInt32.self))
             case 0x29:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 8) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 8) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = memBase.loadUnaligned(fromByteOffset: a, as: UInt64.self)
             case 0x2A:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 4) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 4) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(memBase.loadUnaligned(fromByteOffset: a, as: UInt32.self))
             case 0x2B:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 8) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 8) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = memBase.loadUnaligned(fromByteOffset: a, as: UInt64.self)
             case 0x2C:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 1) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 1) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(UInt32(bitPattern: Int32(memBase.load(fromByteOffset: a, as: Int8.self))))
             case 0x2D:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 1) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 1) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(memBase.load(fromByteOffset: a, as: UInt8.self))
             case 0x2E:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 2) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 2) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(UInt32(bitPattern: Int32(memBase.loadUnaligned(fromByteOffset: a, as: Int16.self))))
             case 0x2F:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 2) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 2) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(memBase.loadUnaligned(fromByteOffset: a, as: UInt16.self))
             case 0x30:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 1) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 1) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(bitPattern: Int64(memBase.load(fromByteOffset: a, as: Int8.self)))
             case 0x31:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 1) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 1) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(memBase.load(fromByteOffset: a, as: UInt8.self))
             case 0x32:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 2) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 2) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: a, as: Int16.self)))
             case 0x33:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 2) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 2) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(memBase.loadUnaligned(fromByteOffset: a, as: UInt16.self))
             case 0x34:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 4) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 4) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(bitPattern: Int64(memBase.loadUnaligned(fromByteOffset: a, as: Int32.self)))
             case 0x35:
-                guard let a = address(&pc, UInt64(u32(sp[-1])), 4) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[-1])), 4) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 sp[-1] = UInt64(memBase.loadUnaligned(fromByteOffset: a, as: UInt32.self))
 
             // Stores
             case 0x36, 0x38, 0x3E:  // i32.store, f32.store, i64.store32
                 sp -= 2
-                guard let a = address(&pc, UInt64(u32(sp[0])), 4) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[0])), 4) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 memBase.storeBytes(of: u32(sp[1]), toByteOffset: a, as: UInt32.self)
             case 0x37, 0x39:  // i64.store, f64.store
                 sp -= 2
-                guard let a = address(&pc, UInt64(u32(sp[0])), 8) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[0])), 8) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 memBase.storeBytes(of: sp[1], toByteOffset: a, as: UInt64.self)
             case 0x3A, 0x3C:  // store8
                 sp -= 2
-                guard let a = address(&pc, UInt64(u32(sp[0])), 1) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[0])), 1) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 memBase.storeBytes(of: UInt8(truncatingIfNeeded: sp[1]), toByteOffset: a, as: UInt8.self)
             case 0x3B, 0x3D:  // store16
                 sp -= 2
-                guard let a = address(&pc, UInt64(u32(sp[0])), 2) else { throw trap(.outOfBoundsMemoryAccess, at: op) }
+                guard let a = address(&pc, memSize, UInt64(u32(sp[0])), 2) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
                 memBase.storeBytes(of: UInt16(truncatingIfNeeded: sp[1]), toByteOffset: a, as: UInt16.self)
             case 0x3F:  // memory.size
                 pc += 1
@@ -385,7 +354,7 @@ extension Machine {
                 pc += 1
                 if let memory = instance.pointee.memory {
                     sp[-1] = UInt64(growMemory(memory, by: u32(sp[-1])))
-                    reloadMemory()
+                    reloadMemory(instance, &memBase, &memSize)
                 } else {
                     sp[-1] = 0xFFFF_FFFF
                 }
@@ -464,7 +433,7 @@ extension Machine {
                 }
                 switch r {
                 case .success(let v): sp[-1] = UInt64(v)
-                case .failure(let kind): throw trap(kind, at: op)
+                case .failure(let kind): throw makeTrap(function, kind, at: op)
                 }
             case 0x71: sp -= 1; sp[-1] = UInt64(u32(sp[-1]) & u32(sp[0]))
             case 0x72: sp -= 1; sp[-1] = UInt64(u32(sp[-1]) | u32(sp[0]))
@@ -493,7 +462,7 @@ extension Machine {
                 }
                 switch r {
                 case .success(let v): sp[-1] = v
-                case .failure(let kind): throw trap(kind, at: op)
+                case .failure(let kind): throw makeTrap(function, kind, at: op)
                 }
             case 0x83: sp -= 1; sp[-1] = sp[-1] & sp[0]
             case 0x84: sp -= 1; sp[-1] = sp[-1] | sp[0]
@@ -540,7 +509,7 @@ extension Machine {
                 let x = opcode <= 0xA9 ? Double(f32(u32(sp[-1]))) : f64(sp[-1])
                 switch (opcode & 1) == 0 ? truncToI32S(x) : truncToI32U(x) {
                 case .success(let v): sp[-1] = UInt64(v)
-                case .failure(let kind): throw trap(kind, at: op)
+                case .failure(let kind): throw makeTrap(function, kind, at: op)
                 }
             case 0xAC: sp[-1] = i64ExtendI32S(u32(sp[-1]))
             case 0xAD: sp[-1] = UInt64(u32(sp[-1]))
@@ -548,7 +517,7 @@ extension Machine {
                 let x = opcode <= 0xAF ? Double(f32(u32(sp[-1]))) : f64(sp[-1])
                 switch (opcode & 1) == 0 ? truncToI64S(x) : truncToI64U(x) {
                 case .success(let v): sp[-1] = v
-                case .failure(let kind): throw trap(kind, at: op)
+                case .failure(let kind): throw makeTrap(function, kind, at: op)
                 }
             case 0xB2: sp[-1] = UInt64(f32FromI32S(u32(sp[-1])))
             case 0xB3: sp[-1] = UInt64(f32FromI32U(u32(sp[-1])))
@@ -591,14 +560,17 @@ extension Machine {
                 case 6: sp[-1] = truncSatToI64S(f64(sp[-1]))
                 case 7: sp[-1] = truncSatToI64U(f64(sp[-1]))
                 default:
-                    sp = try bulkOperation(sub, &pc, sp: sp, instance: instance, functions: functions, op: op, trap: trap)
-                    reloadMemory()
+                    // A copy of pc goes inout, so pc itself never has its address taken.
+                    var bulkPC = pc
+                    sp = try bulkOperation(sub, &bulkPC, sp: sp, instance: instance, function: function, op: op)
+                    pc = bulkPC
+                    reloadMemory(instance, &memBase, &memSize)
                 }
             case 0xFD:
-                throw trap(.simdNotSupported, at: op)
+                throw makeTrap(function, .simdNotSupported, at: op)
             default:
                 // Validation admits no other opcode.
-                throw trap(.unreachable, at: op)
+                throw makeTrap(function, .unreachable, at: op)
             }
         }
     }
@@ -608,8 +580,7 @@ extension Machine {
     private func bulkOperation(
         _ sub: UInt32, _ pc: inout UnsafeRawPointer, sp: UnsafeMutablePointer<UInt64>,
         instance: UnsafeMutablePointer<InstanceRecord>,
-        functions: UnsafeMutablePointer<UnsafeMutablePointer<FunctionRecord>>,
-        op: UnsafeRawPointer, trap: (TrapKind, UnsafeRawPointer) -> Trap
+        function: UnsafeMutablePointer<FunctionRecord>, op: UnsafeRawPointer
     ) throws(Trap) -> UnsafeMutablePointer<UInt64> {
         var sp = sp
         let inst = instance.pointee
@@ -621,7 +592,7 @@ extension Machine {
             let d = UInt64(u32(sp[0])), s = UInt64(u32(sp[1])), n = UInt64(u32(sp[2]))
             let memory = inst.memory!.pointee
             guard s &+ n <= UInt64(segment.pointee.count), d &+ n <= UInt64(memory.byteCount) else {
-                throw trap(.outOfBoundsMemoryAccess, op)
+                throw makeTrap(function, .outOfBoundsMemoryAccess, at: op)
             }
             if n > 0 {
                 (memory.base + Int(d)).copyMemory(from: segment.pointee.start! + Int(s), byteCount: Int(n))
@@ -634,7 +605,7 @@ extension Machine {
             let d = UInt64(u32(sp[0])), s = UInt64(u32(sp[1])), n = UInt64(u32(sp[2]))
             let memory = inst.memory!.pointee
             guard s &+ n <= UInt64(memory.byteCount), d &+ n <= UInt64(memory.byteCount) else {
-                throw trap(.outOfBoundsMemoryAccess, op)
+                throw makeTrap(function, .outOfBoundsMemoryAccess, at: op)
             }
             if n > 0 { (memory.base + Int(d)).copyMemory(from: memory.base + Int(s), byteCount: Int(n)) }
         case 11:  // memory.fill 0
@@ -642,7 +613,7 @@ extension Machine {
             sp -= 3
             let d = UInt64(u32(sp[0])), value = UInt8(truncatingIfNeeded: sp[1]), n = UInt64(u32(sp[2]))
             let memory = inst.memory!.pointee
-            guard d &+ n <= UInt64(memory.byteCount) else { throw trap(.outOfBoundsMemoryAccess, op) }
+            guard d &+ n <= UInt64(memory.byteCount) else { throw makeTrap(function, .outOfBoundsMemoryAccess, at: op) }
             if n > 0 { (memory.base + Int(d)).initializeMemory(as: UInt8.self, repeating: value, count: Int(n)) }
         case 12:  // table.init elem table
             let segment = inst.elements + Int(truncatingIfNeeded: readU32(&pc))
@@ -650,7 +621,7 @@ extension Machine {
             sp -= 3
             let d = UInt64(u32(sp[0])), s = UInt64(u32(sp[1])), n = UInt64(u32(sp[2]))
             guard s &+ n <= UInt64(segment.pointee.count), d &+ n <= UInt64(table.pointee.count) else {
-                throw trap(.outOfBoundsTableAccess, op)
+                throw makeTrap(function, .outOfBoundsTableAccess, at: op)
             }
             if n > 0 {
                 let from = segment.pointee.start!.assumingMemoryBound(to: UInt64.self) + Int(s)
@@ -664,7 +635,7 @@ extension Machine {
             sp -= 3
             let d = UInt64(u32(sp[0])), s = UInt64(u32(sp[1])), n = UInt64(u32(sp[2]))
             guard s &+ n <= UInt64(src.pointee.count), d &+ n <= UInt64(dst.pointee.count) else {
-                throw trap(.outOfBoundsTableAccess, op)
+                throw makeTrap(function, .outOfBoundsTableAccess, at: op)
             }
             if n > 0 { (dst.pointee.elements + Int(d)).update(from: src.pointee.elements + Int(s), count: Int(n)) }
         case 15:  // table.grow
@@ -679,13 +650,22 @@ extension Machine {
             let table = inst.tables[Int(truncatingIfNeeded: readU32(&pc))]
             sp -= 3
             let i = UInt64(u32(sp[0])), value = sp[1], n = UInt64(u32(sp[2]))
-            guard i &+ n <= UInt64(table.pointee.count) else { throw trap(.outOfBoundsTableAccess, op) }
+            guard i &+ n <= UInt64(table.pointee.count) else { throw makeTrap(function, .outOfBoundsTableAccess, at: op) }
             if n > 0 { (table.pointee.elements + Int(i)).update(repeating: value, count: Int(n)) }
         default:
-            throw trap(.unreachable, op)
+            throw makeTrap(function, .unreachable, at: op)
         }
         return sp
     }
+}
+
+/// A trap at `op` in `function`, with its name from the name section. Out of line: traps
+/// are rare, and the loop's registers must not be captured.
+@inline(never)
+func makeTrap(_ function: UnsafeMutablePointer<FunctionRecord>, _ kind: TrapKind, at op: UnsafeRawPointer) -> Trap {
+    let f = function.pointee
+    return Trap(kind, function: f.index, functionName: f.instance.pointee.name(ofFunction: f.index),
+                offset: op - f.instance.pointee.moduleBytes)
 }
 
 /// `memory.grow` (spec 4.4.7): grows in place at the arena's low end; the old size in
@@ -717,6 +697,50 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
     return old
 }
 
+// Helpers of the loop take its registers as arguments, never as captured variables:
+// captured variables are heap-boxed in unoptimised builds and pinned to memory otherwise.
+
+/// After a call or return: a function of the same instance shares every hoisted local (a
+/// callee's memory.grow already updated memSize); another instance's state is reloaded.
+@inline(__always) func reloadInstance(
+    _ function: UnsafeMutablePointer<FunctionRecord>, _ instance: inout UnsafeMutablePointer<InstanceRecord>,
+    _ functionEnd: inout UnsafeRawPointer, _ globals: inout UnsafeMutablePointer<UnsafeMutablePointer<GlobalRecord>>,
+    _ functions: inout UnsafeMutablePointer<UnsafeMutablePointer<FunctionRecord>>,
+    _ memBase: inout UnsafeMutableRawPointer, _ memSize: inout UInt64
+) {
+    functionEnd = function.pointee.end!
+    let next = function.pointee.instance
+    if next != instance {
+        instance = next
+        globals = next.pointee.globals
+        functions = next.pointee.functions
+        reloadMemory(next, &memBase, &memSize)
+    }
+}
+
+/// Re-reads the instance's memory base and size (after memory.grow or a host call).
+@inline(__always) func reloadMemory(
+    _ instance: UnsafeMutablePointer<InstanceRecord>, _ memBase: inout UnsafeMutableRawPointer, _ memSize: inout UInt64
+) {
+    if let memory = instance.pointee.memory {
+        memBase = memory.pointee.base
+        memSize = UInt64(memory.pointee.byteCount)
+    } else {
+        memSize = 0
+    }
+}
+
+/// Effective address of a memory access of `size` bytes at `base` + the memarg offset,
+/// or nil if it is out of bounds: the interpreter's one bounds check of guest addresses.
+@inline(__always) func address(
+    _ pc: inout UnsafeRawPointer, _ memSize: UInt64, _ base: UInt64, _ size: UInt64
+) -> Int? {
+    skipLEB(&pc)  // alignment hint
+    let ea = base &+ UInt64(readU32(&pc))
+    guard ea &+ size <= memSize else { return nil }
+    return Int(truncatingIfNeeded: ea)
+}
+
 /// Moves `count` slots down the stack (`to` <= `from`); counts are small (a label's arity),
 /// so a loop beats a call to memmove.
 @inline(__always) func copySlots(from: UnsafeMutablePointer<UInt64>, to: UnsafeMutablePointer<UInt64>, count: Int) {
@@ -738,6 +762,19 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
     let (value, next) = readU32Slow(UInt32(b & 0x7F), pc)
     pc = next
     return value
+}
+
+/// An unsigned LEB128 decoded entirely inline, for immediates that are often multi-byte.
+@inline(__always) func readU32Inline(_ pc: inout UnsafeRawPointer) -> UInt32 {
+    var result: UInt32 = 0
+    var shift: UInt32 = 0
+    while true {
+        let b = pc.load(as: UInt8.self)
+        pc += 1
+        result |= UInt32(b & 0x7F) &<< shift
+        if b < 0x80 { return result }
+        shift &+= 7
+    }
 }
 
 /// Multi-byte LEB128 continuation. Returns the new pc rather than taking it `inout`, so
