@@ -14,6 +14,9 @@ extension Command {
             Option("dir", value: "HOST[::GUEST]", help: "let the module use directory HOST, seen as GUEST (repeatable)"),
             Option("env", value: "KEY=VALUE", help: "give the module an environment variable (repeatable)"),
             Option("invoke", value: "NAME", help: "call export NAME with ARGS as numbers and print its results"),
+            Option("board", value: "BOARD", help: "devices for gpio/i2c/sensor imports: sim, or a board file or directory (boards/rpi4)"),
+            Option("grant", value: "KIND:LABEL", help: "let the module use gpio:LABEL, i2c:LABEL or sensor:LABEL of the board (repeatable)"),
+            Option("sim", value: "TARGET=VALUE[@MS]", help: "simulated board stimulus: BUTTON=1@1200, climate.temperature=21.5 (repeatable)"),
         ],
         flagsBeforePositionals: true,
         run: runCommand)
@@ -38,7 +41,19 @@ private func runCommand(_ arguments: Arguments) throws(UsageError) -> Int32 {
     for directory in arguments.values("dir") {
         request.directories.append(splitDirectory(directory))
     }
-    let report = runModule(request, platform: LinuxPlatform.makePlatform())
+    let base = LinuxPlatform.makePlatform()
+    let devices: RunDevices?
+    switch try makeRunDevices(
+        board: arguments.value("board"), grants: arguments.values("grant"), simEvents: arguments.values("sim"), base: base)
+    {
+    case .success(let made): devices = made
+    case .failure(let failure):
+        printError(failure.message)
+        return ExitStatus.usage
+    }
+    if let devices { request.hostModules = devices.host.modules }
+    let report = runModule(request, platform: devices?.platform ?? base)
+    devices?.host.closeAll()
     for result in report.results { print(result) }
     if let error = report.error { printError(error) }
     return report.status
