@@ -1,4 +1,5 @@
 import PerchCore
+import PerchDevices
 import PerchPlatform
 
 extension Command {
