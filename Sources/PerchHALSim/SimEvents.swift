@@ -15,6 +15,11 @@ public struct SimEventError: Error, Sendable, Equatable {
     }
 
     public var message: String { "--sim '\(event)': \(reason)" }
+
+    /// Byte comparison: String `==` would need Unicode tables in Embedded builds.
+    public static func == (lhs: SimEventError, rhs: SimEventError) -> Bool {
+        lhs.event.utf8.elementsEqual(rhs.event.utf8) && lhs.reason.utf8.elementsEqual(rhs.reason.utf8)
+    }
 }
 
 extension SimBoard {
@@ -36,17 +41,20 @@ extension SimBoard {
         let targetText = String(decoding: target, as: UTF8.self)
         if let dot = target.firstIndex(of: UInt8(ascii: ".")) {
             let sensor = String(decoding: target[..<dot], as: UTF8.self)
-            let quantity = String(decoding: target[(dot + 1)...], as: UTF8.self)
+            let quantity = Word(stringBytes: Array(target[(dot + 1)...]))
             guard let number = parseDecimal(value) else { throw fail("'\(String(decoding: value, as: UTF8.self))' is not a number") }
             if let chip = bme280(sensor) {
-                switch quantity {
-                case "temperature": clock.schedule(atMilliseconds: milliseconds) { chip.temperatureCelsius = number }
-                case "pressure": clock.schedule(atMilliseconds: milliseconds) { chip.pressurePascals = number }
-                case "humidity": clock.schedule(atMilliseconds: milliseconds) { chip.humidityPercent = number }
-                default: throw fail("a bme280 measures temperature, pressure and humidity")
+                if quantity.equals("temperature") {
+                    clock.schedule(atMilliseconds: milliseconds) { chip.temperatureCelsius = number }
+                } else if quantity.equals("pressure") {
+                    clock.schedule(atMilliseconds: milliseconds) { chip.pressurePascals = number }
+                } else if quantity.equals("humidity") {
+                    clock.schedule(atMilliseconds: milliseconds) { chip.humidityPercent = number }
+                } else {
+                    throw fail("a bme280 measures temperature, pressure and humidity")
                 }
             } else if let chip = tmp102(sensor) {
-                guard quantity == "temperature" else { throw fail("a tmp102 measures temperature only") }
+                guard quantity.equals("temperature") else { throw fail("a tmp102 measures temperature only") }
                 clock.schedule(atMilliseconds: milliseconds) { chip.temperatureCelsius = number }
             } else {
                 throw fail("the board has no simulated sensor '\(sensor)'")
@@ -55,13 +63,23 @@ extension SimBoard {
         }
         guard line(targetText) != nil else { throw fail("the board has no line '\(targetText)'") }
         let level: Bool?
-        switch String(decoding: value, as: UTF8.self) {
-        case "1": level = true
-        case "0": level = false
-        case "z": level = nil
+        switch value.count == 1 ? value[0] : 0 {
+        case UInt8(ascii: "1"): level = true
+        case UInt8(ascii: "0"): level = false
+        case UInt8(ascii: "z"): level = nil
         default: throw fail("a line is driven 1, 0 or z (floating)")
         }
         clock.schedule(atMilliseconds: milliseconds) { [self] in drive(targetText, level) }
+    }
+}
+
+/// Bytes compared with a literal byte by byte (String `==` would need Unicode tables in
+/// Embedded builds).
+private struct Word {
+    let bytes: [UInt8]
+    init(stringBytes: [UInt8]) { self.bytes = stringBytes }
+    func equals(_ text: StaticString) -> Bool {
+        bytes.elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }
 
