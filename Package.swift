@@ -27,7 +27,12 @@ let package = Package(
         .target(name: "PerchDevices", dependencies: ["PerchCore", "PerchHAL"]),
         // libgpiod is dlopen()ed by CPerchHALLinux, not linked: perch builds and runs without it.
         .target(name: "CPerchHALLinux"),
-        .target(name: "PerchHALLinux", dependencies: ["PerchCore", "PerchHAL", "CPerchHALLinux", "CPerchLinux"]),
+        .target(name: "PerchHALLinux", dependencies: ["PerchCore", "PerchHAL", "CPerchHALLinux"]),
+        // Host-only benchmark of device host calls (heap allocations counted by CPerchAllocCount).
+        .target(name: "CPerchAllocCount"),
+        .executableTarget(
+            name: "perch-devices-bench",
+            dependencies: ["CPerchAllocCount", "PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
@@ -43,6 +48,7 @@ let package = Package(
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
                 "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform", "PerchSpecTest",
+                "CPerchLinkSys", "PerchHAL", "PerchHALSim", "PerchDevices",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
@@ -51,12 +57,38 @@ let package = Package(
         .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest"]),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .testTarget(name: "PerchHALLinuxTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALLinux"]),
+        .testTarget(
+            name: "PerchExamplesTests",
+            dependencies: [
+                "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI", "PerchPlatform",
+                "PerchDevices", "PerchHALSim",
+            ]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
-        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI"]),
+        .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI", "PerchSelfTest"]),
         .testTarget(name: "PerchLinkTests", dependencies: ["PerchLink"]),
         .testTarget(name: "PerchSupervisorTests", dependencies: ["PerchSupervisor", "PerchLink", "CPerchLinkSys"]),
+        // Host-only load benchmark (`make bench-load`); uses Foundation, never built for devices.
+        .executableTarget(
+            name: "perch-bench-load", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"], path: "Sources/perch-bench-load"),
         .testTarget(name: "PerchValidateTests", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"]),
     ]
 )
+
+// The bare-metal image (a Cortex-M4F firmware that runs the self-test) exists only in the
+// build `make cortex-m4` runs, which sets PERCH_MCU_IMAGE: its C runtime defines the C
+// library symbols and startup code that must not be linked into any hosted build.
+if Context.environment["PERCH_MCU_IMAGE"] != nil {
+    package.targets += [
+        .target(name: "PerchMCURuntime", path: "toolchain/cortex-m4/runtime"),
+        .executableTarget(
+            name: "perch-mcu", dependencies: ["PerchCore", "PerchSelfTest", "PerchMCURuntime"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])],
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "-T", "-Xlinker", Context.packageDirectory + "/toolchain/cortex-m4/mps2-an386.ld"])
+            ]),
+    ]
+    package.products += [.executable(name: "perch-mcu", targets: ["perch-mcu"])]
+}
+

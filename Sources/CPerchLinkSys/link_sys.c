@@ -159,6 +159,12 @@ uint64_t perch_link_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t perch_link_realtime_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec;
+}
+
 static int make_address(const char *host, int port, struct sockaddr_in *addr) {
     memset(addr, 0, sizeof *addr);
     addr->sin_family = AF_INET;

@@ -35,6 +35,15 @@ public struct Command {
             Command.inspect,
             Command.selftest,
             Command.spectest,
+            Command.serve,
+            Command.push,
+            Command.status,
+            Command.logs,
+            Command.stop,
+            Command.start,
+            Command.rollback,
+            Command.remove,
+            Command.keygen,
         ]
     }
 

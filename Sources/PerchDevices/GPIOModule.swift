@@ -194,7 +194,7 @@ public final class GPIOModule: HostModule {
         } catch {
             return failOnPin(c, DeviceStatus(error), open)
         }
-        let now = board.clock.nanoseconds
+        let now = board.clock.now(.monotonic) ?? 0
         if !state.waiting {
             if timeoutMilliseconds == 0 {
                 c.call.setI32(0, DeviceStatus.timedOut.rawValue)

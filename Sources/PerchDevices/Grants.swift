@@ -26,14 +26,18 @@ public struct DeviceGrants: Sendable {
     public mutating func add(_ spec: String) -> ParseResult {
         let bytes = Array(spec.utf8)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return .notDevice }
-        let kind = String(decoding: bytes[..<colon], as: UTF8.self)
+        let kind = bytes[..<colon]
         let label = String(decoding: bytes[(colon + 1)...], as: UTF8.self)
+        // Byte comparison: a `switch` on String pulls the Unicode tables into Embedded builds.
         let list: Kind
-        switch kind {
-        case "gpio": list = .pins
-        case "i2c": list = .buses
-        case "sensor": list = .sensors
-        default: return .notDevice
+        if kind.elementsEqual("gpio".utf8) {
+            list = .pins
+        } else if kind.elementsEqual("i2c".utf8) {
+            list = .buses
+        } else if kind.elementsEqual("sensor".utf8) {
+            list = .sensors
+        } else {
+            return .notDevice
         }
         guard !label.isEmpty else { return .emptyLabel }
         switch list {

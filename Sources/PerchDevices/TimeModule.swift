@@ -11,10 +11,10 @@ public final class TimeModule: HostModule {
         DeviceFunction(name: "sleep_ms", signature: "i)i"),
     ]
 
-    private let clock: any MonotonicClock
+    private let clock: any PlatformClock
     private let diagnostics: DeviceDiagnostics
 
-    public init(clock: any MonotonicClock, diagnostics: DeviceDiagnostics) {
+    public init(clock: any PlatformClock, diagnostics: DeviceDiagnostics) {
         self.clock = clock
         self.diagnostics = diagnostics
     }
@@ -25,7 +25,7 @@ public final class TimeModule: HostModule {
 
     public func call(_ index: Int, _ call: HostCall) -> HostOutcome {
         if index == 0 {
-            call.setI64(0, clock.nanoseconds / 1_000_000)
+            call.setI64(0, (clock.now(.monotonic) ?? 0) / 1_000_000)
             return .done
         }
         let milliseconds = Int32(bitPattern: call.i32(0))

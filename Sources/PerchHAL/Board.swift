@@ -90,13 +90,15 @@ public struct BoardSensor: Sendable {
 public final class DeviceBoard {
     public let name: Label
     public let gpio: (any GPIOController)?
-    public let clock: any MonotonicClock
+    /// The board's time: what `time.monotonic_ms` reads and what the runtime sleeps on
+    /// when a guest suspends (a simulated board's clock only moves when slept on).
+    public let clock: any PlatformClock
     public let pins: [BoardPin]
     public let buses: [BoardBus]
     public let sensors: [BoardSensor]
 
     public init(
-        name: Label, gpio: (any GPIOController)?, clock: any MonotonicClock,
+        name: Label, gpio: (any GPIOController)?, clock: any PlatformClock,
         pins: [BoardPin], buses: [BoardBus], sensors: [BoardSensor]
     ) {
         self.name = name

@@ -53,7 +53,7 @@ public struct GPIOLineSettings: Sendable, Equatable {
     }
 }
 
-/// One edge seen on a line. `timestampNanoseconds` is on the board clock's time base.
+/// One edge seen on a line. `timestampNanoseconds` is on the board clock's monotonic time base.
 public struct GPIOEdgeEvent: Sendable, Equatable {
     /// Exactly one of `.rising` or `.falling`.
     public var edge: GPIOEdges

@@ -1,10 +1,13 @@
-import PerchHAL
+import PerchCore
 
-/// A clock that only moves when told to. `sleep` advances it, so a guest that sleeps
-/// 500 ms finishes instantly and always sees the same times; actions scheduled on it
-/// (a button press at t = 1.2 s) run exactly when simulated time passes them.
-public final class SimClock: MonotonicClock {
+/// The simulated board's clock: it only moves when slept on or told to, so a guest that
+/// sleeps 500 ms finishes instantly and always sees the same times, and actions scheduled
+/// on it (a button press at t = 1.2 s) run exactly when simulated time passes them.
+/// Being a `PlatformClock`, it can be WASI's clock too, so both agree on the time.
+public final class SimClock: PlatformClock {
+    /// Monotonic (and CPU) time; realtime is `realtimeBase` later.
     public private(set) var nanoseconds: UInt64
+    public let realtimeBase: UInt64
 
     private struct Scheduled {
         let time: UInt64
@@ -14,9 +17,16 @@ public final class SimClock: MonotonicClock {
     private var pending: [Scheduled] = []
     private var nextSequence = 0
 
-    public init(startNanoseconds: UInt64 = 0) {
+    public init(startNanoseconds: UInt64 = 0, realtimeBase: UInt64 = 1_700_000_000_000_000_000) {
         self.nanoseconds = startNanoseconds
+        self.realtimeBase = realtimeBase
     }
+
+    public func now(_ clock: ClockID) -> UInt64? {
+        clock == .realtime ? realtimeBase &+ nanoseconds : nanoseconds
+    }
+
+    public func resolution(_ clock: ClockID) -> UInt64? { 1 }
 
     /// Runs `action` when the clock reaches `time` (at once, on the next advance, if
     /// `time` has passed). Actions at the same time run in the order they were scheduled.

@@ -25,8 +25,9 @@ public final class SimGPIO: GPIOController {
         }
     }
 
-    private struct Line {
-        var name: Label
+    /// A class so that reaching a line's state never copies its event and history rings.
+    private final class Line {
+        let name: Label
         var held = false
         var settings = GPIOLineSettings(direction: .input)
         var outputLevel = false
@@ -36,18 +37,20 @@ public final class SimGPIO: GPIOController {
         var transitions = 0
         var history = TransitionLog()
         var wiredTo: LineRef? = nil
+
+        init(name: Label) { self.name = name }
     }
 
     private struct Chip {
         let label: Label
-        var lines: [Line]
+        let lines: [Line]
     }
 
-    private var chips: [Chip]
-    private let clock: any MonotonicClock
+    private let chips: [Chip]
+    private let clock: SimClock
 
     /// `chips`: each chip's label and line names (offset = position).
-    public init(clock: any MonotonicClock, chips: [(label: String, lines: [String])]) {
+    public init(clock: SimClock, chips: [(label: String, lines: [String])]) {
         self.clock = clock
         self.chips = chips.map { chip in
             Chip(label: Label(chip.label), lines: chip.lines.map { Line(name: Label($0)) })

@@ -62,6 +62,7 @@ public struct SelfTestGroup {
             SelfTestGroup("arena", arenaChecks),
             SelfTestGroup("guestmemory", guestMemoryChecks),
             SelfTestGroup("hostsignature", hostSignatureChecks),
+            SelfTestGroup("boardfile", boardFileChecks),
             SelfTestGroup("decode", decodeChecks),
         ]
     }

@@ -40,6 +40,13 @@ public protocol AppInstance: AnyObject {
     func restoreState(_ state: [UInt8]) -> Bool
     /// Lines the app wrote (stdout/stderr) since the last call, for `perch logs`.
     func takeOutput() -> [String]
+    /// The swap is about to start the successor: give up exclusive resources (GPIO lines)
+    /// it will need. Returns true if the instance can still be resumed should the swap
+    /// fail; false if it gave up something it cannot get back (then a failed swap starts
+    /// the old version afresh from the store).
+    func pauseForSwap() -> Bool
+    /// The instance will never run again: release everything it holds.
+    func discard()
 }
 
 /// Turns verified module bytes into an instance (decode, validate, instantiate into the

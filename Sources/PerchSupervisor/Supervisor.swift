@@ -61,6 +61,7 @@ public final class Supervisor {
         var previousVersion: UInt64
         var previousState: AppRunState
         var previousFuel: UInt64
+        var previousResumable: Bool
         var slot: Slot
         var version: UInt64
         var slicesSurvived = 0
@@ -159,6 +160,7 @@ public final class Supervisor {
     /// Loads and starts the committed version; on failure the app is marked failed.
     @discardableResult
     func launch(_ app: LiveApp) -> Bool {
+        app.instance?.discard()
         app.instance = nil
         app.restartAt = nil
         guard let state = store.state(app.name), let slot = state.committed else {
@@ -243,6 +245,7 @@ public final class Supervisor {
                 }
             case .exited(let code):
                 if code == 0 && app.swap == nil {
+                    instance.discard()
                     app.instance = nil
                     app.state = .stopped
                     log(app.name, "exited")
@@ -284,6 +287,7 @@ public final class Supervisor {
             abortSwap(app, swap, reason: reason)
             return
         }
+        app.instance?.discard()
         app.instance = nil
         if restartable, app.restarts < config.maxRestarts {
             let delay = config.restartBackoffNanoseconds << UInt64(min(app.restarts, 20))
@@ -296,17 +300,26 @@ public final class Supervisor {
         }
     }
 
-    /// Puts the old instance back exactly where it paused and tells the pusher why.
+    /// Puts the old instance back where it paused (or, if it had to give up resources,
+    /// starts the committed version afresh) and tells the pusher why.
     func abortSwap(_ app: LiveApp, _ swap: PendingSwap, reason: String) {
         app.swap = nil
+        app.instance?.discard()
         app.instance = swap.previousInstance
         app.version = swap.previousVersion
         app.fuel = swap.previousFuel
         app.state = swap.previousInstance == nil ? .failed : swap.previousState
         app.strikes = 0
         app.wakeAt = 0
-        log(app.name, "v\(swap.version) failed its health window (\(reason)); "
-            + (swap.previousInstance == nil ? "nothing to go back to" : "v\(swap.previousVersion) resumed"))
+        let outcome: String
+        if swap.previousInstance == nil {
+            outcome = "nothing to go back to"
+        } else if swap.previousResumable {
+            outcome = "v\(swap.previousVersion) resumed"
+        } else {
+            outcome = launch(app) ? "v\(swap.previousVersion) restarted" : "v\(swap.previousVersion) failed to restart"
+        }
+        log(app.name, "v\(swap.version) failed its health window (\(reason)); " + outcome)
         if let to = swap.replyTo {
             send(to.session, to.sequence, .error(code: .healthCheckFailed, reason: "v\(swap.version): \(reason)"))
         }
@@ -321,6 +334,7 @@ public final class Supervisor {
             return
         }
         app.swap = nil
+        swap.previousInstance?.discard()
         app.state = .running
         app.restarts = 0
         app.lastError = ""
@@ -514,9 +528,10 @@ public final class Supervisor {
             let restored = instance.restoreState(saved)
             log(name, "handed \(saved.count) bytes of state to v\(deploy.manifest.version)" + (restored ? "" : " (perch_restore refused it)"))
         }
+        let resumable = app.instance?.pauseForSwap() ?? false
         app.swap = PendingSwap(
             previousInstance: app.instance, previousVersion: app.version, previousState: app.state,
-            previousFuel: app.fuel, slot: slot, version: deploy.manifest.version,
+            previousFuel: app.fuel, previousResumable: resumable, slot: slot, version: deploy.manifest.version,
             replyTo: (session, sequence), requestedAt: requestedAt)
         app.instance = instance
         app.version = deploy.manifest.version
@@ -537,6 +552,7 @@ public final class Supervisor {
             case .stop:
                 if let swap = app.swap { abortSwap(app, swap, reason: "stopped by operator") }
                 try store.setEnabled(name, false)
+                app.instance?.discard()
                 app.instance = nil
                 app.restartAt = nil
                 app.state = .stopped
@@ -560,6 +576,7 @@ public final class Supervisor {
             case .remove:
                 if let swap = app.swap { abortSwap(app, swap, reason: "removed by operator") }
                 try store.remove(name)
+                app.instance?.discard()
                 apps.removeAll { sameBytes($0.name, name) }
                 sessionUploads.removeAll { sameBytes($0.app, name) }
                 log(name, "removed")

@@ -60,7 +60,8 @@ struct LocalRun {
 ///   UInt32 because a body's size is a u32.
 struct FunctionValidator {
     let context: ModuleContext
-    let arena: Arena
+    /// Unretained: see `ScratchStack`'s invariants.
+    let arena: Unmanaged<Arena>
     var reader: ByteReader
     let bodyStart: UnsafeRawPointer
     var types: ScratchStack<UInt8>
@@ -75,7 +76,7 @@ struct FunctionValidator {
     /// Start of the instruction being validated, for error offsets.
     var instruction: UnsafeRawPointer
 
-    init(context: ModuleContext, arena: Arena, body: UnsafeRawBufferPointer, type: FuncType) throws(ModuleError) {
+    init(context: ModuleContext, arena: Unmanaged<Arena>, body: UnsafeRawBufferPointer, type: FuncType) throws(ModuleError) {
         self.context = context
         self.arena = arena
         let start = body.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
@@ -83,11 +84,24 @@ struct FunctionValidator {
         self.reader = ByteReader(base: context.moduleStart ?? start, position: start, end: start + body.count)
         self.instruction = start
         self.params = type.params
-        let at = start - (context.moduleStart ?? start)
-        types = try ScratchStack(arena: arena, capacity: 64, errorOffset: at)
-        controls = try ScratchStack(arena: arena, capacity: 16, errorOffset: at)
-        branches = try ScratchStack(arena: arena, capacity: max(8, body.count / 16), errorOffset: at)
-        locals = try ScratchStack(arena: arena, capacity: 4, errorOffset: at)
+        // One arena call for all four stacks; `branches` first, at the low end of the block
+        // and so of the high region, where it can grow in place.
+        let branchCapacity = max(8, body.count / 16)
+        let bytes = ScratchStack<PendingBranch>.carvedBytes(capacity: branchCapacity)
+            &+ ScratchStack<UInt8>.carvedBytes(capacity: 64) &+ ScratchStack<ControlFrame>.carvedBytes(capacity: 16)
+            &+ ScratchStack<LocalRun>.carvedBytes(capacity: 4)
+        var block: UnsafeMutableRawPointer
+        do {
+            block = try arena.takeUnretainedValue().allocateHigh(bytes, alignment: 8, for: .validationScratch)
+        } catch {
+            throw ModuleError(
+                .arenaFull(use: error.use, requested: error.requested, available: error.available),
+                at: start - (context.moduleStart ?? start))
+        }
+        branches = ScratchStack(carving: &block, capacity: branchCapacity)
+        types = ScratchStack(carving: &block, capacity: 64)
+        controls = ScratchStack(carving: &block, capacity: 16)
+        locals = ScratchStack(carving: &block, capacity: 4)
     }
 
     // MARK: Errors

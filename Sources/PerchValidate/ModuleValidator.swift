@@ -6,11 +6,13 @@ import PerchDecode
 /// Afterwards the interpreter may trust the module: every index is in range, every body is
 /// well typed, and each function's `CodeInfo` and side table are set.
 public func validate(_ module: inout Module, arena: Arena) throws(ModuleError) {
-    let validator = try ModuleValidator(module, arena: arena)
-    for index in module.importedFunctionCount..<module.functions.count {
-        module.functions[index].code = try validator.validateFunction(index, in: module)
+    try withExtendedLifetime(arena) { () throws(ModuleError) in
+        let validator = try ModuleValidator(module, arena: arena)
+        for index in module.importedFunctionCount..<module.functions.count {
+            module.functions[index].code = try validator.validateFunction(index, in: module)
+        }
+        try validator.finish(module)
     }
-    try validator.finish(module)
 }
 
 /// Validation in the order a module arrives, for a push pipeline:
@@ -20,14 +22,19 @@ public func validate(_ module: inout Module, arena: Arena) throws(ModuleError) {
 /// `init` takes a bitset of declared function references (spec 3.4.10's C.refs: 1 bit a
 /// function) from the arena's high end; it lives as long as the module's records. Each
 /// function's side table goes to the high end below it.
+///
+/// # Invariants
+/// - The arena is held unretained (validation does no reference counting); the caller
+///   keeps it alive while validating, as it must anyway for the module's records.
 public struct ModuleValidator {
     let context: ModuleContext
-    let arena: Arena
+    let unmanagedArena: Unmanaged<Arena>
+    var arena: Arena { unmanagedArena.takeUnretainedValue() }
 
     /// Checks types of imports and functions, tables, memories, globals, exports, the start
     /// function and element segments: everything that precedes the code section.
     public init(_ module: Module, arena: Arena) throws(ModuleError) {
-        self.arena = arena
+        self.unmanagedArena = Unmanaged.passUnretained(arena)
         let refBytes = (module.functions.count &+ 7) / 8
         let refs: UnsafeMutableBufferPointer<UInt8>
         do {
@@ -51,13 +58,14 @@ public struct ModuleValidator {
         let type = module.types[Int(function.typeIndex)]
         let body = function.body
         let bodyOffset = body.baseAddress.map { module.offset(of: $0) } ?? 0
+        let arena = self.arena
         let mark = arena.mark
         var validator: FunctionValidator
         do throws(ModuleError) {
             guard body.count < Int(Int32.max) else {
                 throw ModuleError(.arenaFull(use: .sideTable, requested: body.count, available: arena.free), at: bodyOffset)
             }
-            validator = try FunctionValidator(context: context, arena: arena, body: body, type: type)
+            validator = try FunctionValidator(context: context, arena: unmanagedArena, body: body, type: type)
             let (entry, end) = try validator.run(signature: type)
             guard validator.localSlots <= UInt64(UInt32.max) else {
                 throw ModuleError(.invalid(.tooManyLocals), at: bodyOffset)
@@ -66,15 +74,17 @@ public struct ModuleValidator {
             var table: UnsafeRawPointer? = nil
             var total = 0
             if count > 0 {
-                let placement = try takeHigh(count &* 4, errorOffset: bodyOffset).bindMemory(to: UInt32.self, capacity: count)
+                // Placement, then the table written below the scratch (at most 16 bytes an
+                // entry), then moved up to where the scratch began, so the table outlives
+                // the scratch it was built from.
+                let block = try takeHigh(arena, count &* (4 &+ SideTable.wideSize), errorOffset: bodyOffset)
+                let placement = block.bindMemory(to: UInt32.self, capacity: count)
                 total = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
-                // Written below the scratch, then moved up to where the scratch began, so the
-                // table outlives the scratch it was built from.
-                let built = try takeHigh(total, errorOffset: bodyOffset)
+                let built = block + count &* 4
                 SideTableLayout.write(
                     validator.branches.base, placement: placement, count: count, total: total, to: built)
                 arena.reset(to: mark)
-                let final = try takeHigh(total, errorOffset: bodyOffset)
+                let final = try takeHigh(arena, total, errorOffset: bodyOffset)
                 final.copyMemory(from: built, byteCount: total)
                 table = UnsafeRawPointer(final)
             } else {
@@ -90,7 +100,7 @@ public struct ModuleValidator {
         }
     }
 
-    private func takeHigh(_ count: Int, errorOffset: Int) throws(ModuleError) -> UnsafeMutableRawPointer {
+    private func takeHigh(_ arena: Arena, _ count: Int, errorOffset: Int) throws(ModuleError) -> UnsafeMutableRawPointer {
         do {
             return try arena.allocateHigh(count, alignment: 4, for: .sideTable)
         } catch {

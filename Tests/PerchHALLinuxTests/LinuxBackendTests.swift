@@ -66,11 +66,4 @@ import Testing
         }
         #expect(throws: GPIOError.notRequested) { try gpio.setValue(GPIOLineID(raw: 3), true) }
     }
-
-    @Test func monotonicClockMovesForward() {
-        let clock = LinuxClock()
-        let start = clock.nanoseconds
-        clock.sleep(nanoseconds: 1_000_000)
-        #expect(clock.nanoseconds >= start + 1_000_000)
-    }
 }

@@ -40,6 +40,11 @@ final class FakeInstance: AppInstance {
     func saveState() -> [UInt8]? { [UInt8(truncatingIfNeeded: version), UInt8(truncatingIfNeeded: slices)] }
     func restoreState(_ state: [UInt8]) -> Bool { restored = state; return true }
     func takeOutput() -> [String] { defer { output = [] }; return output }
+    var discarded = false
+    /// Fakes holding a GPIO line: such an instance cannot be resumed after a failed swap.
+    var holdsLine = false
+    func pauseForSwap() -> Bool { !holdsLine }
+    func discard() { discarded = true }
 }
 
 final class FakeRunner: AppRunner {

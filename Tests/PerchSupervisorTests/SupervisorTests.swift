@@ -103,6 +103,7 @@ func errorCode(_ replies: [Message]) -> LinkErrorCode? {
         let oldSlices = v1.slices
         _ = h.run(rounds: 5)
         #expect(v1.slices == oldSlices, "the old instance must not run after the commit")
+        #expect(v1.discarded)
         #expect(v2.slices > 3)
         let s = try #require(h.status())
         #expect(s.committedVersion == 2 && s.previousVersion == 1)
@@ -171,6 +172,22 @@ func errorCode(_ replies: [Message]) -> LinkErrorCode? {
         #expect(v1.slices > frozen, "v1 resumed")
         #expect(h.status()?.committedVersion == 1 && h.status()?.state == .running)
         #expect(h.supervisor.logs(app: "", since: 0).text.contains("v1 resumed"))
+    }
+
+    @Test func oldInstanceThatGaveUpALineIsRestartedFromTheStoreAfterAFailedSwap() throws {
+        let h = try Harness()
+        try h.install(.healthy, version: 1)
+        let v1 = try #require(h.runner.latest(1))
+        v1.holdsLine = true
+        let module = fakeModule(.trapsAtStart)
+        #expect(h.upload(module, signedDeploy(module, version: 2)).isEmpty)
+        #expect(errorCode(h.run(rounds: 3)) == .healthCheckFailed)
+        #expect(v1.discarded)
+        let fresh = try #require(h.runner.latest(1))
+        #expect(fresh !== v1)
+        #expect(h.runner.latest(2)?.discarded == true)
+        #expect(h.status()?.state == .running && h.status()?.committedVersion == 1)
+        #expect(h.supervisor.logs(app: "", since: 0).text.contains("v1 restarted"))
     }
 
     @Test func moduleThatLoopsForeverFailsAfterItsStrikes() throws {

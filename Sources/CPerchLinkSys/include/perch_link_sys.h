@@ -43,6 +43,8 @@ void perch_link_close(int fd);
 int perch_link_poll(const int *fds, const short *events, short *revents, int count, int timeout_ms);
 // Monotonic clock in nanoseconds.
 uint64_t perch_link_monotonic_ns(void);
+// Wall-clock seconds since the Unix epoch (perch push's default version number).
+uint64_t perch_link_realtime_seconds(void);
 
 // ---- TCP ----
 // A non-blocking listening socket on `host` (dotted IPv4) and `port` (0: any free port).

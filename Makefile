@@ -1,0 +1,129 @@
+# Perch: every build and test is one target here. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := build
+
+SWIFT ?= swift
+# Each build has its own scratch folder so switching targets never rebuilds the others.
+EMBEDDED_FLAGS := -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo
+AARCH64 := swift build -c release --triple aarch64-none-none-elf --toolset toolchain/aarch64-linux.json --scratch-path .build-aarch64
+ARMV7 := swift build -c release --triple armv7-none-none-eabi --toolset toolchain/armv7-linux.json --scratch-path .build-armv7
+# Cortex-M4F: 64-bit division and double-precision helpers come from the bare-metal GCC's
+# libgcc for this exact CPU/FPU/ABI (the Swift toolchain has no ARM compiler-rt).
+M4_CPU_FLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+LIBGCC_M4 = $(shell arm-none-eabi-gcc $(M4_CPU_FLAGS) -print-libgcc-file-name)
+CORTEX_M4 = PERCH_MCU_IMAGE=1 swift build -c release --triple armv7em-none-none-eabi \
+	--toolset toolchain/cortex-m4.json --scratch-path .build-cortex-m4 -Xlinker $(LIBGCC_M4)
+
+QEMU_AARCH64 := timeout 300 qemu-aarch64 -L /usr/aarch64-linux-gnu
+QEMU_ARM := timeout 300 qemu-arm -L /usr/arm-linux-gnueabihf
+QEMU_M4 := timeout 60 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native -kernel
+
+# `make test` runs these tiers in order; each prints its own `N passed, N failed` line.
+# To add a tier (spectest, examples, ...): write a `test-NAME` target that ends with such
+# a line and exits non-zero on failure, and append it here.
+TEST_TIERS := test-host test-embedded test-aarch64 test-armv7 test-cortex-m4
+
+.PHONY: help setup build embedded cross-aarch64 cross-armv7 cortex-m4 test $(TEST_TIERS) demo clean
+
+help:
+	@echo "Perch make targets:"
+	@echo "  setup          install the Debian packages the build needs (idempotent)"
+	@echo "  build          host build, full Swift (the default): .build/debug/perch"
+	@echo "  embedded       device sources as Embedded Swift for the host (the fast gate)"
+	@echo "  cross-aarch64  perch for aarch64 Linux (Pi 3/4/5, 64-bit): out/aarch64/perch"
+	@echo "  cross-armv7    perch for armv7 hard-float Linux (Pi 2/3/Zero 2 W, 32-bit): out/armv7/perch"
+	@echo "  cortex-m4      bare-metal self-test image for Cortex-M4F (mps2-an386): out/cortex-m4/perch-mcu.elf"
+	@echo "  test           every test tier: $(TEST_TIERS)"
+	@echo "  demo           setup, build, then run Perch on the simulated board"
+	@echo "  clean          remove build folders and out/"
+
+setup:
+	@toolchain/setup.sh
+
+build:
+	$(SWIFT) build
+
+embedded:
+	$(SWIFT) build --scratch-path .build-embedded $(EMBEDDED_FLAGS) --product perch
+
+cross-aarch64:
+	$(AARCH64) --product perch
+	@mkdir -p out/aarch64
+	aarch64-linux-gnu-strip -o out/aarch64/perch .build-aarch64/release/perch
+	@echo "aarch64 perch, stripped: $$(stat -c %s out/aarch64/perch) bytes (out/aarch64/perch)"
+
+cross-armv7:
+	$(ARMV7) --product perch
+	@mkdir -p out/armv7
+	arm-linux-gnueabihf-strip -o out/armv7/perch .build-armv7/release/perch
+	@echo "armv7hf perch, stripped: $$(stat -c %s out/armv7/perch) bytes (out/armv7/perch)"
+
+cortex-m4:
+	@test -f "$(LIBGCC_M4)" || { echo "no libgcc for Cortex-M4: run 'make setup' (gcc-arm-none-eabi)" >&2; exit 1; }
+	$(CORTEX_M4) --product perch-mcu
+	@mkdir -p out/cortex-m4
+	cp .build-cortex-m4/release/perch-mcu out/cortex-m4/perch-mcu.elf
+	@echo "Cortex-M4 image (out/cortex-m4/perch-mcu.elf):"
+	@arm-none-eabi-size out/cortex-m4/perch-mcu.elf
+
+test:
+	@toolchain/test-tiers.sh $(TEST_TIERS)
+
+test-host:
+	@mkdir -p out/test && rm -f out/test/host*.xml
+	@status=0; $(SWIFT) test --xunit-output out/test/host.xml || status=$$?; \
+	if compgen -G 'out/test/host*.xml' >/dev/null; then \
+		echo "host swift test: $$(python3 toolchain/xunit-counts.py out/test/host*.xml)"; fi; \
+	exit $$status
+
+test-embedded: embedded
+	.build-embedded/debug/perch selftest | sed -E 's/^selftest: /embedded x86_64 selftest: /'
+
+test-aarch64: cross-aarch64
+	$(QEMU_AARCH64) out/aarch64/perch --version
+	$(QEMU_AARCH64) out/aarch64/perch selftest | sed -E 's/^selftest: /qemu-aarch64 selftest: /'
+
+test-armv7: cross-armv7
+	$(QEMU_ARM) out/armv7/perch --version
+	$(QEMU_ARM) out/armv7/perch selftest | sed -E 's/^selftest: /qemu-arm selftest: /'
+
+# The image's exit status (semihosting) is its failure count; 255 means it faulted.
+# QEMU writes semihosting output to its stderr.
+test-cortex-m4: cortex-m4
+	$(QEMU_M4) out/cortex-m4/perch-mcu.elf </dev/null 2>&1 | sed -E 's/^selftest: /cortex-m4 qemu-system-arm selftest: /'
+
+# Until an example module and `perch run` land, the demo runs the device self-test.
+demo: setup build
+	.build/debug/perch --version
+	.build/debug/perch selftest
+
+# Other engineers add here: fuzz, bench, examples, spectest (and their test-* tiers above).
+
+# --- validator: fuzzing and load benchmark (owned by the validator engineer) ---------------
+PERCH_SHARED ?= ../shared
+FUZZ_SECONDS ?= 600
+FUZZ_BIN = fuzz/.build/release/PerchFuzz
+
+.PHONY: fuzz fuzz-build bench-load
+
+# libFuzzer (+ AddressSanitizer) over decode + validate. The corpus is seeded with every
+# spec-suite module (copied into the ignored fuzz-corpus/); crashes land in fuzz-artifacts/.
+fuzz-build:
+	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address
+
+fuzz: fuzz-build
+	mkdir -p fuzz-corpus fuzz-artifacts
+	find $(PERCH_SHARED)/spec/wasm2/json $(PERCH_SHARED)/bench/wasm -name '*.wasm' -size -256k \
+	  -exec cp -n {} fuzz-corpus/ \;
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	  -artifact_prefix=fuzz-artifacts/ -print_final_stats=1 fuzz-corpus
+
+# Decode + validate time for bigmodule.wasm against wasmkit in the same run, and the
+# side-table / code-section ratio of every benchmark module.
+bench-load:
+	swift build -c release --product perch-bench-load
+	.build/release/perch-bench-load $(PERCH_SHARED)/bench/wasm
+
+clean:
+	rm -rf .build .build-embedded .build-aarch64 .build-armv7 .build-cortex-m4 out

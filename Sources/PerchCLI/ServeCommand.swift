@@ -1,0 +1,107 @@
+import CPerchLinkSys
+import PerchCore
+import PerchHAL
+import PerchHALSim
+import PerchLink
+import PerchPlatform
+import PerchSupervisor
+
+extension Command {
+    static var serve: Command {
+        Command(
+            name: "serve", summary: "Run the supervisor: apps in fuel slices, signed updates over TCP/serial",
+            usage: "serve --store DIR [--board sim] [--listen ADDR:PORT] [--serial PATH[@BAUD]] [--trust KEYFILE]...",
+            options: [
+                Option("store", value: "DIR", help: "where committed modules and their state live"),
+                Option("board", value: "BOARD", help: "device board for GPIO/I2C/sensor grants ('sim': the simulated board)"),
+                Option("listen", value: "ADDR:PORT", help: "accept link connections over TCP (port 0: any free port)"),
+                Option("serial", value: "PATH[@BAUD]", help: "speak the link protocol on a serial line (default 115200 baud)"),
+                Option("trust", value: "KEYFILE", help: "public key allowed to sign uploads (repeatable)"),
+                Option("device", value: "NAME", help: "name reported to 'perch push' (default perch)"),
+                Option("health-slices", value: "N", help: "slices a new module must survive before commit (default 20)"),
+                Option("exit-after", value: "SECONDS", help: "stop serving after this long (demos, tests)"),
+            ]
+        ) { arguments throws(UsageError) in
+            try arguments.expectPositionals(atMost: 0)
+            guard let storePath = arguments.value("store") else { throw .missingValue(flag: "store") }
+            var keys: [[UInt8]] = []
+            for path in arguments.values("trust") {
+                do throws(KeyFile.Failure) { keys += try KeyFile.load(path).publicKeys } catch {
+                    printError("perch: \(error.message)")
+                    return ExitStatus.usage
+                }
+            }
+            var simBoard: SimBoard? = nil
+            if let board = arguments.value("board") {
+                guard equalBytes(board.utf8, "sim".utf8) else {
+                    throw .badValue(flag: "board", value: board, expected: "sim (board files are not read by serve yet)")
+                }
+                simBoard = SimBoard()
+            }
+            var config = SupervisorConfig()
+            if let name = arguments.value("device") { config.deviceName = name }
+            if let n = try arguments.integer("health-slices") { config.healthSlices = max(1, n) }
+            let exitAfter = try arguments.integer("exit-after")
+
+            let store: Store
+            do throws(StoreError) { store = try Store(root: storePath, files: PosixStoreFiles()) } catch {
+                printError("perch: store '\(storePath)': \(error.message)")
+                return ExitStatus.failure
+            }
+            let runner = InterpreterAppRunner(platform: LinuxPlatform.makePlatform(), board: simBoard?.devices)
+            let supervisor = Supervisor(store: store, trustedKeys: keys, runner: runner, config: config, clock: monotonicNanoseconds)
+            supervisor.onLog = { print($0) }
+            let server = LinkServer(supervisor: supervisor)
+            if let listen = arguments.value("listen") {
+                guard let address = LinkTarget.parseListen(listen) else {
+                    throw .badValue(flag: "listen", value: listen, expected: "ADDR:PORT")
+                }
+                do throws(LinkIOError) {
+                    let port = try server.listen(host: address.host, port: address.port)
+                    print("listening on \(address.host):\(port)")
+                } catch {
+                    printError("perch: --listen \(listen): \(error.message)")
+                    return ExitStatus.failure
+                }
+            }
+            if let serial = arguments.value("serial") {
+                guard case .serial(let path, let baud)? = LinkTarget.parse("serial:" + serial) else {
+                    throw .badValue(flag: "serial", value: serial, expected: "PATH[@BAUD]")
+                }
+                do throws(LinkIOError) {
+                    server.attach(serialDescriptor: try openSerial(path, baud: baud))
+                    print("serial link on \(path) at \(baud) baud")
+                } catch {
+                    printError("perch: --serial \(serial): \(error.message)")
+                    return ExitStatus.failure
+                }
+            }
+            if keys.isEmpty { print("no --trust key: uploads will be refused") }
+            supervisor.startInstalledApps()
+            serveLoop(supervisor, server, simBoard, exitAfterSeconds: exitAfter)
+            return ExitStatus.success
+        }
+    }
+}
+
+/// Apps run in fuel slices; between slices the links are polled, waiting only as long as
+/// no app is due. The simulated board's clock follows real time.
+private func serveLoop(_ supervisor: Supervisor, _ server: LinkServer, _ sim: SimBoard?, exitAfterSeconds: Int?) {
+    let start = monotonicNanoseconds()
+    let deadline = exitAfterSeconds.map { start &+ UInt64($0) &* 1_000_000_000 }
+    var last = start
+    while true {
+        let now = monotonicNanoseconds()
+        if let deadline, now >= deadline { break }
+        sim?.clock.advance(nanoseconds: now &- last)
+        last = now
+        let next = supervisor.runRound()
+        var waitMs = 1000
+        if let next { waitMs = next == 0 ? 0 : Int(min((next + 999_999) / 1_000_000, 1000)) }
+        if let deadline {
+            let left = deadline > now ? Int((deadline - now) / 1_000_000) : 0
+            waitMs = min(waitMs, left)
+        }
+        server.service(timeoutMs: waitMs)
+    }
+}

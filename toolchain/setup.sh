@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Perch's build and tests need (`make setup`). Idempotent:
+# when everything is present it changes nothing and needs no network. Swift itself
+# (6.3.1, at /opt/swift or on PATH) is a prerequisite, not installed here.
+set -euo pipefail
+
+# Cross toolchains and emulators for the ARM targets, the bare-metal compiler (libgcc for
+# Cortex-M), wasm tools for examples and tests, device libraries for every architecture.
+PACKAGES=(
+    make python3 crossbuild-essential-arm64 crossbuild-essential-armhf
+    qemu-user qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi
+    wabt hyperfine socat wasi-libc libclang-rt-dev-wasm32
+    libgpiod-dev libgpiod-dev:arm64 libgpiod-dev:armhf
+    libsodium-dev libsodium-dev:arm64 libsodium-dev:armhf
+)
+FOREIGN_ARCHITECTURES=(arm64 armhf)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$package")
+done
+
+need_update=0
+for arch in "${FOREIGN_ARCHITECTURES[@]}"; do
+    if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+        echo "setup: enabling the $arch architecture"
+        "${SUDO[@]}" dpkg --add-architecture "$arch"
+        need_update=1
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ] && [ $need_update -eq 0 ]; then
+    echo "setup: all ${#PACKAGES[@]} packages already installed"
+    exit 0
+fi
+
+# apt-get update fails transiently while a mirror syncs: retry with a pause.
+for attempt in 1 2 3 4 5; do
+    if "${SUDO[@]}" apt-get update -q; then break; fi
+    if [ $attempt -eq 5 ]; then echo "setup: apt-get update failed 5 times" >&2; exit 1; fi
+    echo "setup: apt-get update failed (attempt $attempt), retrying in $((attempt * 10)) s" >&2
+    sleep $((attempt * 10))
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+echo "setup: done"
