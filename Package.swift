@@ -32,7 +32,11 @@ let package = Package(
         .target(name: "CPerchAllocCount"),
         .executableTarget(
             name: "perch-devices-bench",
-            dependencies: ["CPerchAllocCount", "PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
+            dependencies: [
+                "CPerchAllocCount", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchHAL",
+                "PerchHALSim", "PerchDevices",
+            ],
+            exclude: ["toggle.wat"]),
         .target(name: "CPerchLinux"),
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),

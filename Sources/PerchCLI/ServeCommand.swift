@@ -50,7 +50,8 @@ extension Command {
             }
             let runner = InterpreterAppRunner(platform: LinuxPlatform.makePlatform(), board: simBoard?.devices)
             let supervisor = Supervisor(store: store, trustedKeys: keys, runner: runner, config: config, clock: monotonicNanoseconds)
-            supervisor.onLog = { print($0) }
+            // Unbuffered: the log must reach a pipe or file line by line (tests, systemd).
+            supervisor.onLog = { printRaw($0 + "\n") }
             let server = LinkServer(supervisor: supervisor)
             if let listen = arguments.value("listen") {
                 guard let address = LinkTarget.parseListen(listen) else {
@@ -58,7 +59,7 @@ extension Command {
                 }
                 do throws(LinkIOError) {
                     let port = try server.listen(host: address.host, port: address.port)
-                    print("listening on \(address.host):\(port)")
+                    printRaw("listening on \(address.host):\(port)\n")
                 } catch {
                     printError("perch: --listen \(listen): \(error.message)")
                     return ExitStatus.failure
@@ -70,13 +71,13 @@ extension Command {
                 }
                 do throws(LinkIOError) {
                     server.attach(serialDescriptor: try openSerial(path, baud: baud))
-                    print("serial link on \(path) at \(baud) baud")
+                    printRaw("serial link on \(path) at \(baud) baud\n")
                 } catch {
                     printError("perch: --serial \(serial): \(error.message)")
                     return ExitStatus.failure
                 }
             }
-            if keys.isEmpty { print("no --trust key: uploads will be refused") }
+            if keys.isEmpty { printRaw("no --trust key: uploads will be refused\n") }
             supervisor.startInstalledApps()
             serveLoop(supervisor, server, simBoard, exitAfterSeconds: exitAfter)
             return ExitStatus.success

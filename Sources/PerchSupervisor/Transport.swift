@@ -56,10 +56,13 @@ public enum LinkTarget {
         return nil
     }
 
-    /// `ADDR:PORT` for `serve --listen`.
+    /// `ADDR:PORT` for `serve --listen`; port 0 asks for any free port.
     public static func parseListen(_ text: String) -> (host: String, port: Int)? {
-        guard case .tcp(let host, let port)? = parse("tcp://" + text) else { return nil }
-        return (host, port)
+        let bytes = Array(text.utf8)
+        guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")), colon > 0,
+            let port = parseInt(Array(bytes[(colon + 1)...])), port < 65536
+        else { return nil }
+        return (String(decoding: bytes[0..<colon], as: UTF8.self), port)
     }
 }
 
@@ -298,6 +301,11 @@ public final class LinkClient {
             closed = true
             perch_link_close(fd)
         }
+    }
+
+    /// Writes bytes without waiting for anything (tests send requests they do not await).
+    public func writeRaw(_ bytes: UnsafeRawBufferPointer) -> Int {
+        Int(perch_link_write(fd, bytes.baseAddress, bytes.count))
     }
 
     /// Sends `message` and waits for its reply; `error` replies are returned, not thrown.

@@ -420,8 +420,7 @@ struct FunctionValidator {
                 try pushTypes(list, count)
                 try emitBranch(depth: Int(depth), branchPC: UInt32(instruction - bodyStart))
             case 0x0E: try brTable()
-            case 0x0F:
-                try emitBranch(depth: controls.count &- 1, branchPC: UInt32(instruction - bodyStart))
+            case 0x0F:  // return: the interpreter needs no entry, it returns directly
                 let function = controls.base[0]
                 try popTypes(function.results, function.resultCount)
                 setUnreachable()

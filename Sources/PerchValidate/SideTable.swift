@@ -6,7 +6,7 @@ import PerchDecode
 /// One table per function (`CodeInfo.sideTable`, `sideTableBytes`), entries in the order of
 /// the instructions that use them: `br`/`br_if` one, `br_table` one per label with the
 /// default last, `if` one (the false edge), `else` one (the end of the then-arm);
-/// `block`, `loop` and `end` none. The interpreter keeps `stp`, a pointer to the next entry,
+/// `block`, `loop`, `end` and `return` none. The interpreter keeps `stp`, a pointer to the next entry,
 /// beside `pc`. Taking a branch at entry `e`:
 ///
 ///     pc  += e.pcDelta         (from the branching opcode to the target)

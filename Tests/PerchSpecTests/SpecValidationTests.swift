@@ -45,6 +45,10 @@ func readWholeFile(_ path: String) -> [UInt8]? {
         for folder in folders {
             let result = runner.run(scriptNamed: folder.lastPathComponent, in: folder.path)
             print(result.summary)
+            let fileModules = result.tally(of: "module")
+            let fileInvalid = result.tally(of: "assert_invalid")
+            print("VALIDATION \(folder.lastPathComponent): module \(fileModules.passed)/\(fileModules.total), "
+                + "assert_invalid \(fileInvalid.passed - fileInvalid.wrongReason)/\(fileInvalid.total)")
             module.add(result.tally(of: "module"))
             malformed.add(result.tally(of: "assert_malformed"))
             invalid.add(result.tally(of: "assert_invalid"))

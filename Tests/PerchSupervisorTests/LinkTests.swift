@@ -136,5 +136,8 @@ final class ServedHarness {
         #expect(LinkTarget.parse("tcp://h:99999") == nil)
         #expect(LinkTarget.parse("udp://h:1") == nil)
         #expect(LinkTarget.parse("serial:@9600") == nil)
+        #expect(LinkTarget.parseListen("127.0.0.1:0")?.port == 0)
+        #expect(LinkTarget.parseListen("0.0.0.0:7878")?.host == "0.0.0.0")
+        #expect(LinkTarget.parseListen(":7878") == nil)
     }
 }

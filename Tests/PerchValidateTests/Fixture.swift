@@ -15,7 +15,7 @@ final class Fixture {
 
     init(
         types: [Signature], functions: [(type: Int, body: [UInt8])], memories: Int = 0,
-        tables: [ValueType] = [], dataCount: UInt32? = nil, arenaBytes: Int = 1 << 20
+        tables: [ValueType] = [], dataCount: UInt32? = nil, passiveDataSegments: Int = 0, arenaBytes: Int = 1 << 20
     ) throws {
         arena = try Arena(capacity: arenaBytes)
         var bytes: [UInt8] = []
@@ -53,6 +53,11 @@ final class Fixture {
         module.tables = try arena.allocateHigh(TableType.self, count: tables.count, for: .moduleMetadata)
         for (i, t) in tables.enumerated() { module.tables[i] = TableType(elementType: t, limits: Limits(min: 0, max: nil)) }
         module.dataCount = dataCount
+        module.data = try arena.allocateHigh(DataSegment.self, count: passiveDataSegments, for: .moduleMetadata)
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        for i in 0..<passiveDataSegments {
+            module.data[i] = DataSegment(mode: .passive, memory: 0, offset: ConstExpr(code: none), bytes: none)
+        }
     }
 
     /// A module with one function of type `params -> results` and the given body.

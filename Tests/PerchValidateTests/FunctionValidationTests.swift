@@ -81,3 +81,45 @@ import Testing
         #expect(f.arena.mark.high >= before.high - 16)
     }
 }
+
+@Suite struct ModuleValidationTests {
+    @Test func localsAreFoundInTheirRuns() throws {
+        // param i32; locals: 2 x i64, 1 x f32. local 2 is i64, local 3 f32.
+        let locals: [UInt8] = [0x02, 0x02, 0x7E, 0x01, 0x7D]
+        #expect(try Fixture(params: [i32], body: locals + [0x20, 0x02, 0x50, 0x1A, 0x0B]).failure() == nil)
+        #expect(try Fixture(params: [i32], body: locals + [0x20, 0x03, 0x50, 0x1A, 0x0B]).failure() == "type mismatch")
+        #expect(try Fixture(params: [i32], body: locals + [0x20, 0x04, 0x1A, 0x0B]).failure() == "unknown local 4")
+        let f = try Fixture(params: [i32], body: locals + [0x0B])
+        try f.validate()
+        #expect(f.code.localSlots == 3)
+    }
+
+    @Test func dataCountSectionIsRequiredOnlyWhenThereAreSegments() throws {
+        let dataDrop: [UInt8] = [0x00, 0xFC, 0x09, 0x00, 0x0B]
+        let signature = Fixture.Signature(params: [], results: [])
+        let withSegment = try Fixture(types: [signature], functions: [(0, dataDrop)], passiveDataSegments: 1)
+        #expect(withSegment.failure() == "data count section required")
+        let counted = try Fixture(types: [signature], functions: [(0, dataDrop)], dataCount: 1, passiveDataSegments: 1)
+        #expect(counted.failure() == nil)
+    }
+
+    @Test func pushPipelineMatchesWholeModuleValidation() throws {
+        let bodies: [[UInt8]] = [
+            [0x00, 0x02, 0x40, 0x0C, 0x00, 0x0B, 0x0B],
+            [0x00, 0x03, 0x40, 0x41, 0x00, 0x0D, 0x00, 0x0B, 0x0B],
+        ]
+        let signature = Fixture.Signature(params: [], results: [])
+        let whole = try Fixture(types: [signature], functions: bodies.map { (0, $0) })
+        try whole.validate()
+        let pushed = try Fixture(types: [signature], functions: bodies.map { (0, $0) })
+        let validator = try ModuleValidator(pushed.module, arena: pushed.arena)
+        for index in 0..<bodies.count {
+            let code = try validator.validateFunction(index, in: pushed.module)
+            let expected = whole.module.functions[index].code!
+            #expect(code.sideTableBytes == expected.sideTableBytes)
+            #expect(SideTable.entry(at: code.sideTable!) == SideTable.entry(at: expected.sideTable!))
+            #expect(code.maxStackSlots == expected.maxStackSlots)
+        }
+        try validator.finish(pushed.module)
+    }
+}

@@ -71,11 +71,17 @@ let v128: UInt8 = 0x7B
         #expect(f.entries == [entry(-4, 0), entry(-6, -4), entry(4, 4)])
     }
 
-    @Test func returnTargetsTheFinalEnd() throws {
+    @Test func returnNeedsNoEntryButBrToTheFunctionLabelDoes() throws {
         // 0:locals 1:i32.const 5 3:return 4:end
         let f = try Fixture(results: [i32], body: [0x00, 0x41, 0x05, 0x0F, 0x0B])
         try f.validate()
-        #expect(f.entries == [entry(1, 4, keep: 1)])
+        #expect(f.entries == [])
+        // 0:locals 1:block 3:i32.const 5 5:br 1 7:end 8:i32.const 6 10:end — br 1 targets
+        // the final end.
+        let g = try Fixture(
+            results: [i32], body: [0x00, 0x02, 0x40, 0x41, 0x05, 0x0C, 0x01, 0x0B, 0x41, 0x06, 0x0B])
+        try g.validate()
+        #expect(g.entries == [entry(5, 4, keep: 1)])
     }
 
     @Test func multiValueAndV128KeepCountsSlots() throws {
