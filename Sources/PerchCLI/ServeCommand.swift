@@ -58,7 +58,8 @@ extension Command {
                 printError("perch: store '\(storePath)': \(error.message)")
                 return ExitStatus.failure
             }
-            let runner = InterpreterAppRunner(platform: LinuxPlatform.makePlatform(), board: simBoard?.devices)
+            let linux = LinuxPlatform()
+            let runner = InterpreterAppRunner(clock: linux, random: linux, board: simBoard?.devices)
             let supervisor = Supervisor(store: store, trustedKeys: keys, runner: runner, config: config, clock: monotonicNanoseconds)
             // Unbuffered: the log must reach a pipe or file line by line (tests, systemd).
             supervisor.onLog = { printRaw($0 + "\n") }
