@@ -93,12 +93,18 @@ test-armv7: cross-armv7
 test-cortex-m4: cortex-m4
 	$(QEMU_M4) out/cortex-m4/perch-mcu.elf </dev/null 2>&1 | sed -E 's/^selftest: /cortex-m4 qemu-system-arm selftest: /'
 
-# Until an example module and `perch run` land, the demo runs the device self-test.
-demo: setup build
+# The demo: the device self-test, then guest programs under `perch run` on the simulated board.
+demo: setup build examples
 	.build/debug/perch --version
 	.build/debug/perch selftest
+	.build/debug/perch run --board boards/sim out/examples/hello.wasm from the demo
+	.build/debug/perch run --board boards/sim out/examples/swift-hello.wasm
 
 # Other engineers add here: fuzz, bench, examples, spectest (and their test-* tiers above).
+
+# --- wasi: guest programs for `perch run` (owned by the WASI engineer) -----------------------
+# `make examples` builds examples/{hello,files,swift-hello} into out/examples/.
+include toolchain/examples.mk
 
 # --- validator: fuzzing and load benchmark (owned by the validator engineer) ---------------
 PERCH_SHARED ?= ../shared
