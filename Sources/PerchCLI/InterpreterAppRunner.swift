@@ -29,14 +29,16 @@ final class PerchReadyModule: HostModule {
 }
 
 /// Runs supervised apps with the in-place interpreter: each app gets its own arena of
-/// the manifest's size, WASI (no preopened directories: files are denied), the `perch`
-/// module, and device modules limited to the manifest's grants.
+/// the manifest's size, WASI whose only files are stdout/stderr (captured for `perch logs`),
+/// the `perch` module, and device modules limited to the manifest's grants.
 final class InterpreterAppRunner: AppRunner {
-    let platform: Platform
+    let clock: any PlatformClock
+    let random: any RandomSource
     let board: DeviceBoard?
 
-    init(platform: Platform, board: DeviceBoard?) {
-        self.platform = platform
+    init(clock: any PlatformClock, random: any RandomSource, board: DeviceBoard?) {
+        self.clock = clock
+        self.random = random
         self.board = board
     }
 
@@ -68,7 +70,8 @@ final class InterpreterAppRunner: AppRunner {
             }
         }
         let linker = Linker()
-        let wasi = WASI(platform: platform, arguments: [manifest.app], environment: [])
+        let output = AppOutputFiles()
+        let wasi = WASI(platform: Platform(clock: clock, random: random, files: output), arguments: [manifest.app], environment: [])
         linker.register(host: wasi)
         let ready = PerchReadyModule()
         linker.register(host: ready)
@@ -106,7 +109,7 @@ final class InterpreterAppRunner: AppRunner {
             devices?.closeAll()
             throw .instantiateFailed(error.message)
         }
-        return InterpretedApp(arena: arena, instance: instance, machine: machine, ready: ready, devices: devices)
+        return InterpretedApp(arena: arena, instance: instance, machine: machine, ready: ready, devices: devices, output: output)
     }
 }
 
@@ -117,8 +120,11 @@ final class InterpretedApp: AppInstance {
     let machine: Machine
     let ready: PerchReadyModule
     var devices: DeviceHost?
+    let output: AppOutputFiles
 
-    init(arena: Arena, instance: Instance, machine: Machine, ready: PerchReadyModule, devices: DeviceHost?) {
+    init(arena: Arena, instance: Instance, machine: Machine, ready: PerchReadyModule, devices: DeviceHost?,
+         output: AppOutputFiles) {
+        self.output = output
         self.arena = arena
         self.instance = instance
         self.machine = machine
@@ -148,7 +154,7 @@ final class InterpretedApp: AppInstance {
     // perch_save/perch_restore state hand-over is not wired to the interpreter yet.
     func saveState() -> [UInt8]? { nil }
     func restoreState(_ state: [UInt8]) -> Bool { false }
-    func takeOutput() -> [String] { [] }
+    func takeOutput() -> [String] { output.take() }
 
     func pauseForSwap() -> Bool {
         guard let devices else { return true }

@@ -100,7 +100,8 @@ extension Machine {
             return Trap(kind, function: f.index, functionName: f.instance.pointee.name(ofFunction: f.index),
                         offset: op - f.instance.pointee.moduleBytes)
         }
-        func suspend(pc: UnsafeRawPointer) {
+        /// Saves the registers so `run` continues at `pc` with the operand stack up to `sp`.
+        func suspend(pc: UnsafeRawPointer, sp: UnsafeMutablePointer<UInt64>) {
             saved = Registers(pc: pc, stp: stp, sp: sp, fp: fp, function: function, depth: depth)
         }
         /// Effective address of a memory access of `size` bytes, or nil if out of bounds.
@@ -157,6 +158,12 @@ extension Machine {
                 }
             case 0x0C:  // br
                 let e = SideTable.entry(at: stp)
+                // A back-edge costs one unit of fuel, paid before it is taken: out of fuel,
+                // the run stops at the branch itself and takes it when resumed.
+                if e.pcDelta <= 0 {
+                    fuel &-= 1
+                    if fuel < 0 { suspend(pc: op, sp: sp); return .outOfFuel }
+                }
                 if e.drop != 0 {
                     let from = sp - e.keep
                     (from - e.drop).update(from: from, count: e.keep)
@@ -164,14 +171,15 @@ extension Machine {
                 }
                 pc = op + e.pcDelta
                 stp += e.stpDelta
-                if e.pcDelta <= 0 {
-                    fuel &-= 1
-                    if fuel < 0 { suspend(pc: pc); return .outOfFuel }
-                }
             case 0x0D:  // br_if
                 sp -= 1
                 if u32(sp[0]) != 0 {
                     let e = SideTable.entry(at: stp)
+                    if e.pcDelta <= 0 {
+                        fuel &-= 1
+                        // The condition is still in its slot: resuming re-executes br_if.
+                        if fuel < 0 { suspend(pc: op, sp: sp + 1); return .outOfFuel }
+                    }
                     if e.drop != 0 {
                         let from = sp - e.keep
                         (from - e.drop).update(from: from, count: e.keep)
@@ -179,10 +187,6 @@ extension Machine {
                     }
                     pc = op + e.pcDelta
                     stp += e.stpDelta
-                    if e.pcDelta <= 0 {
-                        fuel &-= 1
-                        if fuel < 0 { suspend(pc: pc); return .outOfFuel }
-                    }
                 } else {
                     skipLEB(&pc)
                     stp += SideTable.size(at: stp)
@@ -193,6 +197,10 @@ extension Machine {
                 let index = min(u32(sp[0]), count)
                 let entryAt = stp + Int(truncatingIfNeeded: index) &* SideTable.size(at: stp)
                 let e = SideTable.entry(at: entryAt)
+                if e.pcDelta <= 0 {
+                    fuel &-= 1
+                    if fuel < 0 { suspend(pc: op, sp: sp + 1); return .outOfFuel }
+                }
                 if e.drop != 0 {
                     let from = sp - e.keep
                     (from - e.drop).update(from: from, count: e.keep)
@@ -200,10 +208,6 @@ extension Machine {
                 }
                 pc = op + e.pcDelta
                 stp = entryAt + e.stpDelta
-                if e.pcDelta <= 0 {
-                    fuel &-= 1
-                    if fuel < 0 { suspend(pc: pc); return .outOfFuel }
-                }
             case 0x0F:  // return
                 let results = Int(function.pointee.resultSlots)
                 let from = sp - results
@@ -240,7 +244,7 @@ extension Machine {
                     callee = target
                 }
                 fuel &-= 1
-                if fuel < 0 { suspend(pc: op); return .outOfFuel }
+                if fuel < 0 { suspend(pc: op, sp: opcode == 0x11 ? sp + 1 : sp); return .outOfFuel }
                 let c = callee.pointee
                 let args = sp - Int(c.paramSlots)
                 guard let entry = c.entry else {
@@ -254,7 +258,7 @@ extension Machine {
                         sp = args + Int(c.resultSlots)
                     case .suspend(let ns):
                         sp = args + Int(c.resultSlots)
-                        suspend(pc: pc)
+                        suspend(pc: pc, sp: sp)
                         return .hostSuspended(wakeAfterNanoseconds: ns)
                     case .exit(let code):
                         status = .idle

@@ -25,6 +25,8 @@ public final class Machine {
     public let stackEnd: UnsafeMutablePointer<UInt64>
     let frames: UnsafeMutablePointer<Frame>
     public let callDepth: Int
+    /// Keeps the stacks' memory alive.
+    let arena: Arena
 
     public enum Status: Sendable, Equatable {
         /// Nothing to run: start a call with `start`.
@@ -46,6 +48,7 @@ public final class Machine {
         self.stackEnd = stackBase + valueStackSlots
         self.frames = frames.baseAddress!
         self.callDepth = max(callDepth, 1)
+        self.arena = arena
     }
 
     /// Prepares a call of `function` with `arguments` (one slot each, v128 two).
