@@ -110,10 +110,12 @@ FUZZ_BIN = fuzz/.build/release/PerchFuzz
 # libFuzzer (+ AddressSanitizer) over decode + validate. The corpus is seeded with every
 # spec-suite module and, as wrapped function bodies, every body in them (all into the
 # ignored fuzz-corpus/); crashes land in fuzz-artifacts/.
-# lld, not gold: gold can split the coverage-counter sections so libFuzzer sees only a few
-# counters and the run goes blind (check the "inline 8-bit counters" line: thousands).
+# The coverage kinds are spelled out: `--sanitize=fuzzer` together with address did not
+# always instrument the Swift objects, leaving libFuzzer blind (check the "inline 8-bit
+# counters" line at start-up: thousands, not a handful).
 fuzz-build:
-	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -use-ld=lld
+	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -use-ld=lld \
+	  -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 
 fuzz: fuzz-build
 	mkdir -p fuzz-corpus fuzz-artifacts
