@@ -9,11 +9,14 @@ EMBEDDED_FLAGS := -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswif
 AARCH64 := swift build -c release --triple aarch64-none-none-elf --toolset toolchain/aarch64-linux.json --scratch-path .build-aarch64
 ARMV7 := swift build -c release --triple armv7-none-none-eabi --toolset toolchain/armv7-linux.json --scratch-path .build-armv7
 # Cortex-M4F: 64-bit division and double-precision helpers come from the bare-metal GCC's
-# libgcc for this exact CPU/FPU/ABI (the Swift toolchain has no ARM compiler-rt).
+# libgcc, math functions (sqrt, floor, ...) from Debian's newlib libm, both for this exact
+# CPU/FPU/ABI (the Swift toolchain has no ARM compiler-rt or libm).
 M4_CPU_FLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 LIBGCC_M4 = $(shell arm-none-eabi-gcc $(M4_CPU_FLAGS) -print-libgcc-file-name)
+LIBM_M4 = $(shell arm-none-eabi-gcc $(M4_CPU_FLAGS) -print-file-name=libm.a)
 CORTEX_M4 = PERCH_MCU_IMAGE=1 swift build -c release --triple armv7em-none-none-eabi \
-	--toolset toolchain/cortex-m4.json --scratch-path .build-cortex-m4 -Xlinker $(LIBGCC_M4)
+	--toolset toolchain/cortex-m4.json --scratch-path .build-cortex-m4 \
+	-Xlinker -L$(dir $(LIBM_M4)) -Xlinker -lm -Xlinker $(LIBGCC_M4)
 
 QEMU_AARCH64 := timeout 300 qemu-aarch64 -L /usr/aarch64-linux-gnu
 QEMU_ARM := timeout 300 qemu-arm -L /usr/arm-linux-gnueabihf
@@ -60,7 +63,7 @@ cross-armv7:
 	@echo "armv7hf perch, stripped: $$(stat -c %s out/armv7/perch) bytes (out/armv7/perch)"
 
 cortex-m4:
-	@test -f "$(LIBGCC_M4)" || { echo "no libgcc for Cortex-M4: run 'make setup' (gcc-arm-none-eabi)" >&2; exit 1; }
+	@test -f "$(LIBGCC_M4)" -a -f "$(LIBM_M4)" || { echo "no libgcc/libm for Cortex-M4: run 'make setup'" >&2; exit 1; }
 	$(CORTEX_M4) --product perch-mcu
 	@mkdir -p out/cortex-m4
 	cp .build-cortex-m4/release/perch-mcu out/cortex-m4/perch-mcu.elf

@@ -68,6 +68,7 @@ let package = Package(
                 "PerchDevices", "PerchHALSim",
             ]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
+        .testTarget(name: "PerchRunTests", dependencies: ["PerchCLI", "PerchCore", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),
         .testTarget(name: "PerchSpecTests", dependencies: ["PerchCore", "PerchDecode", "PerchSpecTest"]),
         .testTarget(name: "PerchCLITests", dependencies: ["PerchCLI", "PerchSelfTest"]),

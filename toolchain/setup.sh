@@ -4,11 +4,12 @@
 # (6.3.1, at /opt/swift or on PATH) is a prerequisite, not installed here.
 set -euo pipefail
 
-# Cross toolchains and emulators for the ARM targets, the bare-metal compiler (libgcc for
-# Cortex-M), wasm tools for examples and tests, device libraries for every architecture.
+# Cross toolchains and emulators for the ARM targets, the bare-metal compiler and newlib
+# (libgcc and libm for Cortex-M), wasm tools for examples and tests, device libraries for
+# every architecture.
 PACKAGES=(
     make python3 crossbuild-essential-arm64 crossbuild-essential-armhf
-    qemu-user qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi
+    qemu-user qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
     wabt hyperfine socat wasi-libc libclang-rt-dev-wasm32
     libgpiod-dev libgpiod-dev:arm64 libgpiod-dev:armhf
     libsodium-dev libsodium-dev:arm64 libsodium-dev:armhf
@@ -18,10 +19,20 @@ FOREIGN_ARCHITECTURES=(arm64 armhf)
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
 
+NATIVE_ARCH=$(dpkg --print-architecture)
+
+# True if `name` or `name:arch` is installed; an unqualified name means the native
+# architecture (or an architecture-independent package), as apt-get reads it.
+installed() {
+    local name=${1%%:*} arch=${NATIVE_ARCH}
+    [[ $1 == *:* ]] && arch=${1#*:}
+    dpkg-query -W -f='${db:Status-Status} ${Architecture}\n' "$name" 2>/dev/null |
+        grep -qE "^installed ($arch|all)$"
+}
+
 missing=()
 for package in "${PACKAGES[@]}"; do
-    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-    [ "$status" = "install ok installed" ] || missing+=("$package")
+    installed "$package" || missing+=("$package")
 done
 
 need_update=0
@@ -38,10 +49,14 @@ if [ ${#missing[@]} -eq 0 ] && [ $need_update -eq 0 ]; then
     exit 0
 fi
 
-# apt-get update fails transiently while a mirror syncs: retry with a pause.
+# apt-get update fails transiently while a mirror syncs: retry with a pause. If one index
+# stays broken, go on: the install below fails clearly if what it needs is not indexed.
 for attempt in 1 2 3 4 5; do
     if "${SUDO[@]}" apt-get update -q; then break; fi
-    if [ $attempt -eq 5 ]; then echo "setup: apt-get update failed 5 times" >&2; exit 1; fi
+    if [ $attempt -eq 5 ]; then
+        echo "setup: apt-get update still failing after 5 attempts; trying the install anyway" >&2
+        break
+    fi
     echo "setup: apt-get update failed (attempt $attempt), retrying in $((attempt * 10)) s" >&2
     sleep $((attempt * 10))
 done

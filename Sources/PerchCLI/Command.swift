@@ -33,6 +33,7 @@ public struct Command {
         [
             Command.help,
             Command.inspect,
+            Command.run,
             Command.selftest,
             Command.spectest,
             Command.serve,

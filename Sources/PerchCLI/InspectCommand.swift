@@ -43,7 +43,19 @@ extension Command {
     }
 }
 
-private func hex(_ value: Int) -> String { "0x" + String(UInt(value), radix: 16) }
+private func hex(_ value: Int) -> String { "0x" + String(UInt(bitPattern: value), radix: 16) }
+
+private func leftAligned(_ text: String, _ width: Int) -> String {
+    var result = text
+    for _ in text.utf8.count..<max(width, text.utf8.count) { result += " " }
+    return result
+}
+
+private func rightAligned(_ text: String, _ width: Int) -> String {
+    var result = ""
+    for _ in text.utf8.count..<max(width, text.utf8.count) { result += " " }
+    return result + text
+}
 
 private func kindName(_ kind: ExternKind) -> StaticString {
     switch kind {
@@ -69,12 +81,12 @@ private func ratio(_ value: Int, _ total: Int) -> String {
 
 private func printInspection(of module: Module, path: String, arena: Arena, decodedBytes: Int) {
     print("\(path): \(module.bytes.count) bytes, WebAssembly version 1")
-    print("sections:")
+    print("sections:      offset       size")
     var codeBytes = 0
     module.forEachSection { section in
-        var line = "  \(hex(section.offset))  \(section.name)"
-        if let name = section.customName { line += " \"\(name.string)\"" }
-        line += ": \(section.body.count) bytes"
+        var line = "  " + leftAligned("\(section.name)", 10) + rightAligned(hex(section.offset), 10)
+            + rightAligned("\(section.body.count)", 11)
+        if let name = section.customName { line += "  \"\(name.string)\"" }
         print(line)
     }
     for function in module.functions { codeBytes += function.body.count }

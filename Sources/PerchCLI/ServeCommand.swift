@@ -10,10 +10,10 @@ extension Command {
     static var serve: Command {
         Command(
             name: "serve", summary: "Run the supervisor: apps in fuel slices, signed updates over TCP/serial",
-            usage: "serve --store DIR [--board sim] [--listen ADDR:PORT] [--serial PATH[@BAUD]] [--trust KEYFILE]...",
+            usage: "serve --store DIR [--board FILE] [--listen ADDR:PORT] [--serial PATH[@BAUD]] [--trust KEYFILE]...",
             options: [
                 Option("store", value: "DIR", help: "where committed modules and their state live"),
-                Option("board", value: "BOARD", help: "device board for GPIO/I2C/sensor grants ('sim': the simulated board)"),
+                Option("board", value: "FILE", help: "board file for GPIO/I2C/sensor grants (boards/sim/board.txt, or 'sim')"),
                 Option("listen", value: "ADDR:PORT", help: "accept link connections over TCP (port 0: any free port)"),
                 Option("serial", value: "PATH[@BAUD]", help: "speak the link protocol on a serial line (default 115200 baud)"),
                 Option("trust", value: "KEYFILE", help: "public key allowed to sign uploads (repeatable)"),
@@ -33,8 +33,18 @@ extension Command {
             }
             var simBoard: SimBoard? = nil
             if let board = arguments.value("board") {
-                guard equalBytes(board.utf8, "sim".utf8) else {
-                    throw .badValue(flag: "board", value: board, expected: "sim (board files are not read by serve yet)")
+                if !equalBytes(board.utf8, "sim".utf8) {
+                    let text: [UInt8]
+                    do throws(FileError) { text = try readFile(board) } catch { throw .file(error) }
+                    let file: BoardFile
+                    do throws(BoardFileError) { file = try BoardFile.parse(text) } catch {
+                        printError("perch: \(board): \(error.message)")
+                        return ExitStatus.usage
+                    }
+                    guard file.platform == .sim else {
+                        printError("perch: \(board): serve drives simulated boards only so far (platform = sim)")
+                        return ExitStatus.failure
+                    }
                 }
                 simBoard = SimBoard()
             }
@@ -48,7 +58,8 @@ extension Command {
                 printError("perch: store '\(storePath)': \(error.message)")
                 return ExitStatus.failure
             }
-            let runner = InterpreterAppRunner(platform: LinuxPlatform.makePlatform(), board: simBoard?.devices)
+            let linux = LinuxPlatform()
+            let runner = InterpreterAppRunner(clock: linux, random: linux, board: simBoard?.devices)
             let supervisor = Supervisor(store: store, trustedKeys: keys, runner: runner, config: config, clock: monotonicNanoseconds)
             // Unbuffered: the log must reach a pipe or file line by line (tests, systemd).
             supervisor.onLog = { printRaw($0 + "\n") }
@@ -91,12 +102,21 @@ private func serveLoop(_ supervisor: Supervisor, _ server: LinkServer, _ sim: Si
     let start = monotonicNanoseconds()
     let deadline = exitAfterSeconds.map { start &+ UInt64($0) &* 1_000_000_000 }
     var last = start
+    var ledOn = sim?.level("LED") ?? false
     while true {
         let now = monotonicNanoseconds()
         if let deadline, now >= deadline { break }
         sim?.clock.advance(nanoseconds: now &- last)
         last = now
         let next = supervisor.runRound()
+        if let sim {
+            // Show the simulated LED, the demo's visible output.
+            let level = sim.level("LED") ?? false
+            if level != ledOn {
+                ledOn = level
+                supervisor.log("board", level ? "LED on" : "LED off")
+            }
+        }
         var waitMs = 1000
         if let next { waitMs = next == 0 ? 0 : Int(min((next + 999_999) / 1_000_000, 1000)) }
         if let deadline {

@@ -100,7 +100,8 @@ extension Machine {
             return Trap(kind, function: f.index, functionName: f.instance.pointee.name(ofFunction: f.index),
                         offset: op - f.instance.pointee.moduleBytes)
         }
-        func suspend(pc: UnsafeRawPointer) {
+        /// Saves the registers so `run` continues at `pc` with the operand stack up to `sp`.
+        func suspend(pc: UnsafeRawPointer, sp: UnsafeMutablePointer<UInt64>) {
             saved = Registers(pc: pc, stp: stp, sp: sp, fp: fp, function: function, depth: depth)
         }
         /// Effective address of a memory access of `size` bytes, or nil if out of bounds.
@@ -141,7 +142,7 @@ extension Machine {
                     // Return: results move down to the frame base.
                     let results = Int(function.pointee.resultSlots)
                     let from = sp - results
-                    if from != fp { fp.update(from: from, count: results) }
+                    if from != fp { copySlots(from: from, to: fp, count: results) }
                     sp = fp + results
                     depth &-= 1
                     let frame = frames[depth]
@@ -157,32 +158,35 @@ extension Machine {
                 }
             case 0x0C:  // br
                 let e = SideTable.entry(at: stp)
+                // A back-edge costs one unit of fuel, paid before it is taken: out of fuel,
+                // the run stops at the branch itself and takes it when resumed.
+                if e.pcDelta <= 0 {
+                    fuel &-= 1
+                    if fuel < 0 { suspend(pc: op, sp: sp); return .outOfFuel }
+                }
                 if e.drop != 0 {
                     let from = sp - e.keep
-                    (from - e.drop).update(from: from, count: e.keep)
+                    copySlots(from: from, to: from - e.drop, count: e.keep)
                     sp -= e.drop
                 }
                 pc = op + e.pcDelta
                 stp += e.stpDelta
-                if e.pcDelta <= 0 {
-                    fuel &-= 1
-                    if fuel < 0 { suspend(pc: pc); return .outOfFuel }
-                }
             case 0x0D:  // br_if
                 sp -= 1
                 if u32(sp[0]) != 0 {
                     let e = SideTable.entry(at: stp)
+                    if e.pcDelta <= 0 {
+                        fuel &-= 1
+                        // The condition is still in its slot: resuming re-executes br_if.
+                        if fuel < 0 { suspend(pc: op, sp: sp + 1); return .outOfFuel }
+                    }
                     if e.drop != 0 {
                         let from = sp - e.keep
-                        (from - e.drop).update(from: from, count: e.keep)
+                        copySlots(from: from, to: from - e.drop, count: e.keep)
                         sp -= e.drop
                     }
                     pc = op + e.pcDelta
                     stp += e.stpDelta
-                    if e.pcDelta <= 0 {
-                        fuel &-= 1
-                        if fuel < 0 { suspend(pc: pc); return .outOfFuel }
-                    }
                 } else {
                     skipLEB(&pc)
                     stp += SideTable.size(at: stp)
@@ -193,21 +197,21 @@ extension Machine {
                 let index = min(u32(sp[0]), count)
                 let entryAt = stp + Int(truncatingIfNeeded: index) &* SideTable.size(at: stp)
                 let e = SideTable.entry(at: entryAt)
+                if e.pcDelta <= 0 {
+                    fuel &-= 1
+                    if fuel < 0 { suspend(pc: op, sp: sp + 1); return .outOfFuel }
+                }
                 if e.drop != 0 {
                     let from = sp - e.keep
-                    (from - e.drop).update(from: from, count: e.keep)
+                    copySlots(from: from, to: from - e.drop, count: e.keep)
                     sp -= e.drop
                 }
                 pc = op + e.pcDelta
                 stp = entryAt + e.stpDelta
-                if e.pcDelta <= 0 {
-                    fuel &-= 1
-                    if fuel < 0 { suspend(pc: pc); return .outOfFuel }
-                }
             case 0x0F:  // return
                 let results = Int(function.pointee.resultSlots)
                 let from = sp - results
-                if from != fp { fp.update(from: from, count: results) }
+                if from != fp { copySlots(from: from, to: fp, count: results) }
                 sp = fp + results
                 depth &-= 1
                 let frame = frames[depth]
@@ -240,7 +244,7 @@ extension Machine {
                     callee = target
                 }
                 fuel &-= 1
-                if fuel < 0 { suspend(pc: op); return .outOfFuel }
+                if fuel < 0 { suspend(pc: op, sp: opcode == 0x11 ? sp + 1 : sp); return .outOfFuel }
                 let c = callee.pointee
                 let args = sp - Int(c.paramSlots)
                 guard let entry = c.entry else {
@@ -254,7 +258,7 @@ extension Machine {
                         sp = args + Int(c.resultSlots)
                     case .suspend(let ns):
                         sp = args + Int(c.resultSlots)
-                        suspend(pc: pc)
+                        suspend(pc: pc, sp: sp)
                         return .hostSuspended(wakeAfterNanoseconds: ns)
                     case .exit(let code):
                         status = .idle
@@ -273,7 +277,8 @@ extension Machine {
                 depth &+= 1
                 fp = args
                 let locals = args + Int(c.paramSlots)
-                locals.initialize(repeating: 0, count: Int(c.localSlots))
+                var local = 0
+                while local < Int(c.localSlots) { locals[local] = 0; local &+= 1 }
                 sp = locals + Int(c.localSlots)
                 pc = entry
                 stp = c.sideTable ?? entry
@@ -712,6 +717,16 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
     return old
 }
 
+/// Moves `count` slots down the stack (`to` <= `from`); counts are small (a label's arity),
+/// so a loop beats a call to memmove.
+@inline(__always) func copySlots(from: UnsafeMutablePointer<UInt64>, to: UnsafeMutablePointer<UInt64>, count: Int) {
+    var i = 0
+    while i < count {
+        to[i] = from[i]
+        i &+= 1
+    }
+}
+
 // MARK: - Immediates
 
 @inline(__always) func u32(_ v: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: v) }
@@ -720,17 +735,22 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
     let b = pc.load(as: UInt8.self)
     pc += 1
     if b < 0x80 { return UInt32(b) }
-    return readU32Slow(UInt32(b & 0x7F), &pc)
+    let (value, next) = readU32Slow(UInt32(b & 0x7F), pc)
+    pc = next
+    return value
 }
 
-@inline(never) func readU32Slow(_ low: UInt32, _ pc: inout UnsafeRawPointer) -> UInt32 {
+/// Multi-byte LEB128 continuation. Returns the new pc rather than taking it `inout`, so
+/// the interpreter's pc never has to live in memory.
+@inline(never) func readU32Slow(_ low: UInt32, _ start: UnsafeRawPointer) -> (UInt32, UnsafeRawPointer) {
+    var pc = start
     var result = low
     var shift: UInt32 = 7
     while true {
         let b = pc.load(as: UInt8.self)
         pc += 1
         result |= UInt32(b & 0x7F) &<< shift
-        if b < 0x80 { return result }
+        if b < 0x80 { return (result, pc) }
         shift &+= 7
     }
 }
@@ -744,18 +764,23 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
     let b = pc.load(as: UInt8.self)
     pc += 1
     if b < 0x80 { return UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
-    return u32(readSignedSlow(UInt64(b & 0x7F), &pc))
+    let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
+    pc = next
+    return u32(value)
 }
 
 @inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
     let b = pc.load(as: UInt8.self)
     pc += 1
     if b < 0x80 { return UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)) }
-    return readSignedSlow(UInt64(b & 0x7F), &pc)
+    let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
+    pc = next
+    return value
 }
 
 /// Signed LEB128 continuation, sign-extended to 64 bits (an i32 takes the low half).
-@inline(never) func readSignedSlow(_ low: UInt64, _ pc: inout UnsafeRawPointer) -> UInt64 {
+@inline(never) func readSignedSlow(_ low: UInt64, _ start: UnsafeRawPointer) -> (UInt64, UnsafeRawPointer) {
+    var pc = start
     var result = low
     var shift: UInt64 = 7
     while true {
@@ -765,7 +790,7 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
         shift &+= 7
         if b < 0x80 {
             if shift < 64 && (b & 0x40) != 0 { result |= ~0 &<< shift }
-            return result
+            return (result, pc)
         }
     }
 }

@@ -64,6 +64,7 @@ public struct SelfTestGroup {
             SelfTestGroup("hostsignature", hostSignatureChecks),
             SelfTestGroup("boardfile", boardFileChecks),
             SelfTestGroup("decode", decodeChecks),
+            SelfTestGroup("interp", interpreterChecks),
         ]
     }
 

@@ -13,6 +13,9 @@ public struct InterpreterHooks: SpecExecutionHooks {
     /// Limits for every script's execution context.
     public var valueStackSlots = 1 << 20
     public var callDepth = 20_000
+    /// Fuel per slice for actions: a small value makes every call suspend and resume
+    /// many times, which must not change any result.
+    public var fuelPerSlice = Int.max
 
     var linker = Linker()
     var current: Instance?
@@ -32,15 +35,12 @@ public struct InterpreterHooks: SpecExecutionHooks {
             let slots = valueStackSlots, depth = callDepth
             if let arena = try? Arena(capacity: slots * 8 + depth * 64 + 4096) {
                 machine = try? Machine(arena: arena, valueStackSlots: slots, callDepth: depth)
-                contextArena = arena
             }
         }
         if let machine, let spectest = try? SpectestModule.instantiate(machine: machine) {
             linker.register(spectest, as: Array("spectest".utf8))
         }
     }
-
-    var contextArena: Arena?
 
     public mutating func moduleLoaded(_ module: LoadedModule, command: SpecCommand) -> SpecVerdict {
         if skipExecution {
@@ -158,9 +158,9 @@ public struct InterpreterHooks: SpecExecutionHooks {
             args.append(value)
         }
         do {
-            let outcome = try args.withUnsafeBufferPointer { buffer throws(Trap) in
-                try machine.invoke(function, arguments: buffer)
-            }
+            try args.withUnsafeBufferPointer { buffer throws(Trap) in try machine.start(function, arguments: buffer) }
+            var outcome = try machine.run(fuel: fuelPerSlice)
+            while outcome == .outOfFuel { outcome = try machine.run(fuel: fuelPerSlice) }
             guard outcome == .finished else { return .error("run ended with \(outcome)") }
             return .values(Array(machine.results))
         } catch {
@@ -279,6 +279,10 @@ enum SpectestModule {
 /// A script runner that executes: what `perch spectest` and the spec tests use.
 /// Each module gets an arena with room for the suite's largest memory (memory_grow
 /// grows to 804 pages); the arena is reserved, and only the pages used are touched.
-public func makeExecutingSpecRunner(readFile: @escaping (String) -> [UInt8]?) -> SpecScriptRunner<InterpreterHooks> {
-    SpecScriptRunner(hooks: InterpreterHooks(), readFile: readFile, arenaCapacity: { bytes in 16 * bytes + (80 << 20) })
+public func makeExecutingSpecRunner(
+    fuelPerSlice: Int = .max, readFile: @escaping (String) -> [UInt8]?
+) -> SpecScriptRunner<InterpreterHooks> {
+    var hooks = InterpreterHooks()
+    hooks.fuelPerSlice = fuelPerSlice
+    return SpecScriptRunner(hooks: hooks, readFile: readFile, arenaCapacity: { bytes in 16 * bytes + (80 << 20) })
 }

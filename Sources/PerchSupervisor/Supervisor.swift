@@ -222,7 +222,18 @@ public final class Supervisor {
             }
             if app.swap != nil, app.swap?.startedAt == nil {
                 app.swap?.startedAt = now
-                if let requested = app.swap?.requestedAt { recordLatency(app.name, now &- requested) }
+                if let requested = app.swap?.requestedAt {
+                    recordLatency(app.name, now &- requested)
+                    log(app.name, "v\(app.version) running; swap latency \((now &- requested) / 1000) us")
+                }
+                // The version has started: it may never be uploaded again. Written here,
+                // after the switch, to keep two fsyncs off the swap latency.
+                do throws(StoreError) {
+                    try store.raiseFloor(app.name, to: app.version)
+                } catch {
+                    fail(app, "cannot record the version: " + error.message, restartable: false)
+                    continue
+                }
             }
             let outcome = instance.run(fuel: app.fuel)
             for line in instance.takeOutput() { log(app.name, line) }
@@ -516,11 +527,6 @@ public final class Supervisor {
             case .invalidModule(let m): return Refusal(.invalidModule, m)
             case .instantiateFailed(let m): return Refusal(.instantiateFailed, m)
             }
-        }
-        do throws(StoreError) {
-            try store.raiseFloor(name, to: deploy.manifest.version)
-        } catch {
-            return Refusal(.storageFailed, error.message)
         }
         sessionUploads.removeAll { $0.session == session }
         // Between slices the old instance is at a fuel boundary: the safe point.

@@ -21,8 +21,8 @@ private let commandKinds = [
 
 /// Runs scripts through the executing runner; prints each file's line, per-kind totals and
 /// every failure.
-private func runScripts(_ folders: [URL]) -> (total: [KindTally], failures: [String]) {
-    var runner = makeExecutingSpecRunner { FileManager.default.contents(atPath: $0).map { [UInt8]($0) } }
+private func runScripts(_ folders: [URL], fuelPerSlice: Int = .max) -> (total: [KindTally], failures: [String]) {
+    var runner = makeExecutingSpecRunner(fuelPerSlice: fuelPerSlice) { FileManager.default.contents(atPath: $0).map { [UInt8]($0) } }
     var totals = commandKinds.map { KindTally(kind: $0) }
     var failures: [String] = []
     for folder in folders {
@@ -54,6 +54,17 @@ private func runScripts(_ folders: [URL]) -> (total: [KindTally], failures: [Str
         #expect(totals[1].passed == 21_453)  // assert_return
         #expect(totals[2].passed == 2_354)  // assert_trap
         #expect(totals[3].passed == 15)  // assert_exhaustion
+    }
+
+    /// The same suite with every action cut into slices of 3 units of fuel: suspending at
+    /// any back-edge or call and resuming must not change a single result.
+    @Test func wasm2NonSIMDSuitePassesWhenSuspendedEveryThreeUnits() throws {
+        let folders = try scriptFolders(sharedDirectory().appendingPathComponent("spec/wasm2/json"))
+        let (totals, failures) = runScripts(folders, fuelPerSlice: 3)
+        #expect(failures.isEmpty)
+        #expect(totals[1].passed == 21_453)
+        #expect(totals[2].passed == 2_354)
+        #expect(totals[3].passed == 15)
     }
 
     /// SIMD scripts: validation commands run; execution commands are counted as skipped.

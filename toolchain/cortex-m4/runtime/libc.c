@@ -142,3 +142,8 @@ void free(void *pointer) {
 unsigned perch_mcu_heap_used(void) { return heap_used; }
 unsigned perch_mcu_heap_peak(void) { return heap_peak; }
 unsigned perch_mcu_heap_size(void) { return (unsigned)(__heap_end - __heap_start); }
+
+// newlib's libm (linked for the double-precision and rounding functions the FPv4-SP FPU
+// lacks) reports domain errors through errno; nothing here reads it.
+static int errno_value;
+int *__errno(void) { return &errno_value; }

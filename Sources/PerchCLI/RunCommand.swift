@@ -1,0 +1,58 @@
+import PerchCore
+import PerchPlatform
+
+extension Command {
+    /// `perch run`: runs a WASI command module (like `wasmtime run`), or calls one export.
+    static var run: Command {
+        Command(
+        name: "run",
+        summary: "run a WASI program (or call one exported function)",
+        usage: "run [options] MODULE.wasm [ARGS...]",
+        options: [
+            Option("arena", value: "SIZE", help: "memory for everything the module needs (default 64M)"),
+            Option("fuel", value: "N", help: "stop after about N units of work (exit status 124)"),
+            Option("dir", value: "HOST[::GUEST]", help: "let the module use directory HOST, seen as GUEST (repeatable)"),
+            Option("env", value: "KEY=VALUE", help: "give the module an environment variable (repeatable)"),
+            Option("invoke", value: "NAME", help: "call export NAME with ARGS as numbers and print its results"),
+        ],
+        flagsBeforePositionals: true,
+        run: runCommand)
+    }
+}
+
+/// Exit status: the module's `proc_exit` code (0 when `_start` returns); 134 when it
+/// traps (the trap, function and offset go to stderr); 124 when `--fuel` runs out;
+/// 1 for an invalid module; 2 for bad usage.
+private func runCommand(_ arguments: Arguments) throws(UsageError) -> Int32 {
+    var request = RunRequest(modulePath: try arguments.positional(0, "MODULE.wasm"))
+    request.arguments = Array(arguments.positionals.dropFirst())
+    if let arena = try arguments.size("arena") { request.arenaBytes = arena }
+    request.fuel = try arguments.integer("fuel")
+    request.invoke = arguments.value("invoke")
+    for variable in arguments.values("env") {
+        guard variable.utf8.contains(UInt8(ascii: "=")) else {
+            throw .badValue(flag: "env", value: variable, expected: "KEY=VALUE")
+        }
+        request.environment.append(variable)
+    }
+    for directory in arguments.values("dir") {
+        request.directories.append(splitDirectory(directory))
+    }
+    let report = runModule(request, platform: LinuxPlatform.makePlatform())
+    for result in report.results { print(result) }
+    if let error = report.error { printError(error) }
+    return report.status
+}
+
+/// `HOST::GUEST` → (HOST, GUEST); a lone `DIR` is seen by the guest under the same name.
+func splitDirectory(_ text: String) -> (host: String, guest: String) {
+    let bytes = Array(text.utf8)
+    var i = 0
+    while i + 1 < bytes.count {
+        if bytes[i] == UInt8(ascii: ":") && bytes[i + 1] == UInt8(ascii: ":") {
+            return (String(decoding: bytes[..<i], as: UTF8.self), String(decoding: bytes[(i + 2)...], as: UTF8.self))
+        }
+        i += 1
+    }
+    return (text, text)
+}

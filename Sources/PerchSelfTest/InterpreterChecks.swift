@@ -1,0 +1,94 @@
+import PerchCore
+import PerchDecode
+import PerchInterp
+import PerchValidate
+
+/// `wat2wasm --debug-names` of:
+/// (module
+///   (memory 1)
+///   (func $fib (export "fib") (param i32) (result i32)
+///     (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+///       (then (local.get 0))
+///       (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+///                      (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+///   (func $div (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+///   (func $sum (export "sum") (param i32) (result i64) (local i64)
+///     (loop $l
+///       (i64.store (i32.const 8) (i64.add (i64.load (i32.const 8)) (i64.extend_i32_u (local.get 0))))
+///       (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))
+///       (br_if $l))
+///     (i64.load (i32.const 8)))
+///   (func $nearest (export "nearest") (param f64) (result f64) (f64.nearest (local.get 0)))
+/// )
+private let interpreterModule: [UInt8] = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x16, 0x04, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7e, 0x60, 0x01, 0x7c, 0x01, 0x7c,
+    0x03, 0x05, 0x04, 0x00, 0x01, 0x02, 0x03, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x1d, 0x04, 0x03,
+    0x66, 0x69, 0x62, 0x00, 0x00, 0x03, 0x64, 0x69, 0x76, 0x00, 0x01, 0x03, 0x73, 0x75, 0x6d, 0x00,
+    0x02, 0x07, 0x6e, 0x65, 0x61, 0x72, 0x65, 0x73, 0x74, 0x00, 0x03, 0x0a, 0x50, 0x04, 0x1c, 0x00,
+    0x20, 0x00, 0x41, 0x02, 0x49, 0x04, 0x7f, 0x20, 0x00, 0x05, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x10,
+    0x00, 0x20, 0x00, 0x41, 0x02, 0x6b, 0x10, 0x00, 0x6a, 0x0b, 0x0b, 0x07, 0x00, 0x20, 0x00, 0x20,
+    0x01, 0x6d, 0x0b, 0x23, 0x01, 0x01, 0x7e, 0x03, 0x40, 0x41, 0x08, 0x41, 0x08, 0x29, 0x03, 0x00,
+    0x20, 0x00, 0xad, 0x7c, 0x37, 0x03, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x22, 0x00, 0x0d, 0x00,
+    0x0b, 0x41, 0x08, 0x29, 0x03, 0x00, 0x0b, 0x05, 0x00, 0x20, 0x00, 0x9e, 0x0b, 0x00, 0x2b, 0x04,
+    0x6e, 0x61, 0x6d, 0x65, 0x01, 0x19, 0x04, 0x00, 0x03, 0x66, 0x69, 0x62, 0x01, 0x03, 0x64, 0x69,
+    0x76, 0x02, 0x03, 0x73, 0x75, 0x6d, 0x03, 0x07, 0x6e, 0x65, 0x61, 0x72, 0x65, 0x73, 0x74, 0x02,
+    0x09, 0x04, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00
+]
+
+/// Decode, validate, instantiate and run a small module on the device itself: calls,
+/// a trap with its location, memory, a float rounding and fuel suspend/resume.
+func interpreterChecks(_ t: inout SelfTest) {
+    let arena: Arena
+    let machine: Machine
+    do throws(ArenaError) {
+        arena = try Arena(capacity: 96 * 1024)
+        machine = try Machine(arena: try Arena(capacity: 40 * 1024), valueStackSlots: 4096, callDepth: 128)
+    } catch {
+        t.fail(error.message)
+        return
+    }
+    let loaded: Result<Module, ModuleError> = interpreterModule.withUnsafeBytes { bytes in
+        do throws(ModuleError) {
+            var decoder = try ModuleDecoder(arena: arena)
+            try decoder.feed(bytes)
+            var module = try decoder.finish()
+            try validate(&module, arena: arena)
+            return .success(module)
+        } catch {
+            return .failure(error)
+        }
+    }
+    guard case .success(let module) = loaded else {
+        if case .failure(let error) = loaded { t.fail("module rejected: \(error.message)") }
+        return
+    }
+    let instance: Instance
+    do throws(InstantiationError) {
+        instance = try Instance.instantiate(module, in: arena, linker: Linker(), machine: machine)
+    } catch {
+        t.fail("instantiation: \(error.message)")
+        return
+    }
+    func call(_ name: StaticString, _ args: [UInt64], fuel: Int = .max) -> (UInt64?, slices: Int, trap: Trap?) {
+        guard let function = instance.exportedFunction(NameBytes(name)) else { return (nil, 0, nil) }
+        do throws(Trap) {
+            try args.withUnsafeBufferPointer { buffer throws(Trap) in try machine.start(function, arguments: buffer) }
+            var slices = 1
+            while try machine.run(fuel: fuel) == .outOfFuel { slices += 1 }
+            return (machine.results.first, slices, nil)
+        } catch {
+            return (nil, 0, error)
+        }
+    }
+    t.check(call("fib", [15]).0 == 610, "fib(15) = 610 through 1,973 wasm calls")
+    let trapped = call("div", [1, 0]).trap
+    t.check(trapped?.kind == .integerDivideByZero, "i32.div_s by zero traps")
+    t.check(trapped?.function == 1 && trapped?.functionName.map { $0 == "div" } == true, "trap names function 1 ($div)")
+    t.check(trapped.map { interpreterModule[$0.offset] == 0x6D } == true, "trap offset is the div opcode")
+    t.check(call("div", [UInt64(UInt32(bitPattern: -7)), 2]).0 == UInt64(UInt32(bitPattern: -3)), "machine usable after a trap")
+    let sliced = call("sum", [1000], fuel: 100)
+    t.check(sliced.0 == 500_500, "memory loop sums 1..1000")
+    t.check(sliced.slices == 10, "fuel 100 suspends and resumes the 999 back-edges in 10 slices")
+    t.check(call("nearest", [Double(2.5).bitPattern]).0 == Double(2).bitPattern, "f64.nearest(2.5) = 2 (ties to even)")
+}

@@ -1,0 +1,215 @@
+import PerchCore
+import PerchDecode
+import PerchValidate
+import Testing
+@testable import PerchInterp
+
+/// A host module for the tests: `add` returns the sum, `sleep` asks to suspend.
+final class TestHost: HostModule {
+    var calls = 0
+    var moduleName: StaticString { "host" }
+    func lookup(field: NameBytes) -> Int? {
+        if field == "add" { return 0 }
+        if field == "sleep" { return 1 }
+        return nil
+    }
+    func signature(of index: Int) -> HostSignature { index == 0 ? HostSignature("ii)i") : HostSignature("i)") }
+    func call(_ index: Int, _ call: HostCall) -> HostOutcome {
+        calls += 1
+        if index == 0 {
+            call.setI32(0, call.i32(0) &+ call.i32(1))
+            return .done
+        }
+        return .suspend(wakeAfterNanoseconds: UInt64(call.i32(0)))
+    }
+}
+
+/// Decodes, validates and instantiates `bytes` in a fresh arena of `arenaBytes`.
+func instantiate(
+    _ bytes: [UInt8], arenaBytes: Int = 1 << 20, linker: Linker = Linker(), callDepth: Int = 200
+) throws -> (Instance, Machine) {
+    let arena = try Arena(capacity: arenaBytes)
+    let machine = try Machine(arena: try Arena(capacity: 1 << 20), valueStackSlots: 16_384, callDepth: callDepth)
+    let module: Module = try bytes.withUnsafeBytes { chunk in
+        var decoder = try ModuleDecoder(arena: arena)
+        try decoder.feed(chunk)
+        var module = try decoder.finish()
+        try validate(&module, arena: arena)
+        return module
+    }
+    return (try Instance.instantiate(module, in: arena, linker: linker, machine: machine), machine)
+}
+
+extension Instance {
+    func function(_ name: StaticString) -> UnsafeMutablePointer<FunctionRecord> {
+        exportedFunction(NameBytes(name))!
+    }
+}
+
+@Suite struct MachineTests {
+    /// `wat2wasm --debug-names` of:
+    /// (module
+    ///   (import "host" "add" (func $hadd (param i32 i32) (result i32)))
+    ///   (import "host" "sleep" (func $sleep (param i32)))
+    ///   (memory 1)
+    ///   (func $fib (export "fib") (param i32) (result i32)
+    ///     (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+    ///       (then (local.get 0))
+    ///       (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+    ///                      (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+    ///   (func $div (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+    ///   (func $count (export "count") (param i32) (result i32) (local i32)
+    ///     (loop $l
+    ///       (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+    ///       (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    ///     (local.get 1))
+    ///   (func $deep (export "deep") (call $deep))
+    ///   (func (export "callhost") (param i32 i32) (result i32) (call $hadd (local.get 0) (local.get 1)))
+    ///   (func (export "sleepy") (result i32) (call $sleep (i32.const 5)) (i32.const 42))
+    ///   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+    /// )
+    static let module: [UInt8] = [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x17, 0x05, 0x60, 0x02, 0x7f, 0x7f,
+        0x01, 0x7f, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x00, 0x60,
+        0x00, 0x01, 0x7f, 0x02, 0x19, 0x02, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x03, 0x61, 0x64, 0x64,
+        0x00, 0x00, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x05, 0x73, 0x6c, 0x65, 0x65, 0x70, 0x00, 0x01,
+        0x03, 0x08, 0x07, 0x02, 0x00, 0x02, 0x03, 0x00, 0x04, 0x02, 0x05, 0x03, 0x01, 0x00, 0x01,
+        0x07, 0x37, 0x07, 0x03, 0x66, 0x69, 0x62, 0x00, 0x02, 0x03, 0x64, 0x69, 0x76, 0x00, 0x03,
+        0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x00, 0x04, 0x04, 0x64, 0x65, 0x65, 0x70, 0x00, 0x05,
+        0x08, 0x63, 0x61, 0x6c, 0x6c, 0x68, 0x6f, 0x73, 0x74, 0x00, 0x06, 0x06, 0x73, 0x6c, 0x65,
+        0x65, 0x70, 0x79, 0x00, 0x07, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00, 0x08, 0x0a, 0x5c, 0x07,
+        0x1c, 0x00, 0x20, 0x00, 0x41, 0x02, 0x49, 0x04, 0x7f, 0x20, 0x00, 0x05, 0x20, 0x00, 0x41,
+        0x01, 0x6b, 0x10, 0x02, 0x20, 0x00, 0x41, 0x02, 0x6b, 0x10, 0x02, 0x6a, 0x0b, 0x0b, 0x07,
+        0x00, 0x20, 0x00, 0x20, 0x01, 0x6d, 0x0b, 0x17, 0x01, 0x01, 0x7f, 0x03, 0x40, 0x20, 0x01,
+        0x41, 0x01, 0x6a, 0x21, 0x01, 0x20, 0x01, 0x20, 0x00, 0x49, 0x0d, 0x00, 0x0b, 0x20, 0x01,
+        0x0b, 0x04, 0x00, 0x10, 0x05, 0x0b, 0x08, 0x00, 0x20, 0x00, 0x20, 0x01, 0x10, 0x00, 0x0b,
+        0x08, 0x00, 0x41, 0x05, 0x10, 0x01, 0x41, 0x2a, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00,
+        0x0b, 0x00, 0x41, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x01, 0x25, 0x06, 0x00, 0x04, 0x68, 0x61,
+        0x64, 0x64, 0x01, 0x05, 0x73, 0x6c, 0x65, 0x65, 0x70, 0x02, 0x03, 0x66, 0x69, 0x62, 0x03,
+        0x03, 0x64, 0x69, 0x76, 0x04, 0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x05, 0x04, 0x64, 0x65,
+        0x65, 0x70, 0x02, 0x13, 0x09, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x04, 0x00,
+        0x05, 0x00, 0x06, 0x00, 0x07, 0x00, 0x08, 0x00
+    ]
+
+    func setUp() throws -> (Instance, Machine, TestHost) {
+        let host = TestHost()
+        let linker = Linker()
+        linker.register(host: host)
+        let (instance, machine) = try instantiate(Self.module, linker: linker)
+        return (instance, machine, host)
+    }
+
+    @Test func recursiveCallsComputeFib() throws {
+        let (instance, machine, _) = try setUp()
+        let outcome = try [20].withUnsafeBufferPointer { try machine.invoke(instance.function("fib"), arguments: $0) }
+        #expect(outcome == .finished)
+        #expect(machine.results.first == 6765)
+    }
+
+    @Test func trapsNameTheFunctionAndOffset() throws {
+        let (instance, machine, _) = try setUp()
+        do {
+            _ = try [7, 0].withUnsafeBufferPointer { try machine.invoke(instance.function("div"), arguments: $0) }
+            Issue.record("expected a trap")
+        } catch let trap as Trap {
+            #expect(trap.kind == .integerDivideByZero)
+            #expect(trap.function == 3)  // two imports, then fib, div
+            #expect(trap.functionName?.string == "div")
+            // The offset is the i32.div_s opcode's position in the module.
+            #expect(Self.module[trap.offset] == 0x6D)
+            #expect(trap.message.contains("integer divide by zero in function 3 ($div) at offset 0x"))
+        }
+        // The machine is usable again after a trap.
+        let outcome = try [9, 2].withUnsafeBufferPointer { try machine.invoke(instance.function("div"), arguments: $0) }
+        #expect(outcome == .finished && machine.results.first == 4)
+    }
+
+    @Test func deepRecursionEndsInCallStackExhausted() throws {
+        let (instance, machine, _) = try setUp()
+        do {
+            _ = try machine.invoke(instance.function("deep"), arguments: UnsafeBufferPointer(start: nil, count: 0))
+            Issue.record("expected a trap")
+        } catch let trap as Trap {
+            #expect(trap.kind == .callStackExhausted)
+            #expect(trap.functionName?.string == "deep")
+        }
+    }
+
+    @Test func fuelSuspendsAtBackEdgesAndResumes() throws {
+        let (instance, machine, _) = try setUp()
+        try [100_000].withUnsafeBufferPointer { args in try machine.start(instance.function("count"), arguments: args) }
+        var slices = 0
+        while true {
+            let outcome = try machine.run(fuel: 1_000)
+            slices += 1
+            if outcome == .finished { break }
+            #expect(outcome == .outOfFuel)
+            #expect(machine.status == .runnable)
+        }
+        #expect(machine.results.first == 100_000)
+        // One unit per back-edge, exactly: 99,999 back-edges take 99 full slices of 1,000
+        // and a last one of 999.
+        #expect(slices == 100)
+        #expect(machine.status == .idle)
+    }
+
+    @Test func fuelAlsoStopsAtCallsAndAbandonLeavesTheMachineReusable() throws {
+        let (instance, machine, _) = try setUp()
+        try [25].withUnsafeBufferPointer { args in try machine.start(instance.function("fib"), arguments: args) }
+        #expect(try machine.run(fuel: 10) == .outOfFuel)
+        machine.abandon()
+        #expect(machine.status == .idle)
+        let outcome = try [10].withUnsafeBufferPointer { try machine.invoke(instance.function("fib"), arguments: $0) }
+        #expect(outcome == .finished && machine.results.first == 55)
+    }
+
+    @Test func hostFunctionsTakeArgumentsFromTheStackAndCanSuspend() throws {
+        let (instance, machine, host) = try setUp()
+        let outcome = try [40, 2].withUnsafeBufferPointer { try machine.invoke(instance.function("callhost"), arguments: $0) }
+        #expect(outcome == .finished && machine.results.first == 42)
+        try machine.start(instance.function("sleepy"), arguments: UnsafeBufferPointer(start: nil, count: 0))
+        #expect(try machine.run(fuel: .max) == .hostSuspended(wakeAfterNanoseconds: 5))
+        #expect(try machine.run(fuel: .max) == .finished)
+        #expect(machine.results.first == 42)
+        #expect(host.calls == 2)
+    }
+
+    @Test func memoryGrowsInPlaceUntilTheArenaIsFull() throws {
+        let host = TestHost()
+        let linker = Linker()
+        linker.register(host: host)
+        // Room for the module and a few pages, not for 100 more.
+        let (instance, machine) = try instantiate(Self.module, arenaBytes: 6 * 65536, linker: linker)
+        let base = instance.memory.base
+        let grown = try [2].withUnsafeBufferPointer { try machine.invoke(instance.function("grow"), arguments: $0) }
+        #expect(grown == .finished && machine.results.first == 1)
+        #expect(instance.memory.size == 3 * 65536 && instance.memory.base == base)
+        _ = try [100].withUnsafeBufferPointer { try machine.invoke(instance.function("grow"), arguments: $0) }
+        #expect(machine.results.first == 0xFFFF_FFFF)
+        #expect(instance.memory.size == 3 * 65536)
+    }
+
+    @Test func unknownAndIncompatibleImportsAreLinkErrors() throws {
+        #expect(throws: InstantiationError.self) { _ = try instantiate(Self.module) }
+        do {
+            _ = try instantiate(Self.module)
+        } catch let error as InstantiationError {
+            #expect(error.reason == "unknown import")
+            #expect(error.message.contains("\"host\" \"add\""))
+        }
+    }
+
+    @Test func aModuleThatDoesNotFitNamesWhatDidNot() throws {
+        let host = TestHost()
+        let linker = Linker()
+        linker.register(host: host)
+        do {
+            _ = try instantiate(Self.module, arenaBytes: 40_000, linker: linker)
+            Issue.record("expected arena full")
+        } catch let error as InstantiationError {
+            guard case .arenaFull(let arena) = error else { Issue.record("\(error.message)"); return }
+            #expect(arena.use == .linearMemory)
+            #expect(arena.requested == 65536)
+        }
+    }
+}
