@@ -73,8 +73,8 @@ private func limitsText(_ limits: Limits) -> String {
 
 /// `value / total` as a decimal with two places, e.g. "0.34".
 private func ratio(_ value: Int, _ total: Int) -> String {
-    guard total > 0 else { return "-" }
-    let hundredths = (value * 100 + total / 2) / total
+    guard total > 0, value >= 0 else { return "-" }
+    let hundredths = (UInt64(value) &* 100 &+ UInt64(total / 2)) / UInt64(total)
     let fraction = hundredths % 100
     return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
 }
@@ -131,10 +131,11 @@ private func printInspection(of module: Module, path: String, arena: Arena, deco
     }
     let records = decodedBytes - module.bytes.count
     let validation = arena.used - decodedBytes
-    var memoryBytes = 0
-    if let memory = module.memories.first { memoryBytes = Int(memory.min) * wasmPageSize }
+    // 64-bit sums: up to 65536 pages (4 GiB) would overflow Int on 32-bit boards.
+    var memoryBytes: UInt64 = 0
+    if let memory = module.memories.first { memoryBytes = UInt64(memory.min) &* UInt64(wasmPageSize) }
     print("arena: \(arena.used) bytes after validation = \(module.bytes.count) module + \(records) records"
         + " + \(validation) side tables and validation records; peak \(arena.highWaterMark)")
-    print("instantiation needs at least \(arena.used + memoryBytes) bytes"
+    print("instantiation needs at least \(UInt64(arena.used) &+ memoryBytes) bytes"
         + " (+ \(memoryBytes) initial linear memory), plus globals, tables and stacks")
 }
