@@ -117,14 +117,20 @@ FUZZ_BIN = fuzz/.build/release/PerchFuzz
 .PHONY: fuzz fuzz-build bench-load
 
 # libFuzzer (+ AddressSanitizer) over decode + validate. The corpus is seeded with every
-# spec-suite module (copied into the ignored fuzz-corpus/); crashes land in fuzz-artifacts/.
+# spec-suite module and, as wrapped function bodies, every body in them (all into the
+# ignored fuzz-corpus/); crashes land in fuzz-artifacts/.
+# The coverage kinds are spelled out: `--sanitize=fuzzer` together with address did not
+# always instrument the Swift objects, leaving libFuzzer blind (check the "inline 8-bit
+# counters" line at start-up: thousands, not a handful).
 fuzz-build:
-	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address
+	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -use-ld=lld \
+	  -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 
 fuzz: fuzz-build
 	mkdir -p fuzz-corpus fuzz-artifacts
 	find $(PERCH_SHARED)/spec/wasm2/json $(PERCH_SHARED)/bench/wasm -name '*.wasm' -size -256k \
 	  -exec cp -n {} fuzz-corpus/ \;
+	find $(PERCH_SHARED)/spec/wasm2/json -name '*.wasm' -print0 | xargs -0 python3 fuzz/seed-bodies.py fuzz-corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
 	  -artifact_prefix=fuzz-artifacts/ -print_final_stats=1 fuzz-corpus
 
