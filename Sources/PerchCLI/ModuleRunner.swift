@@ -40,7 +40,7 @@ public struct RunRequest {
     /// Total fuel; nil for no limit.
     public var fuel: Int? = nil
     public var invoke: String? = nil
-    /// More import modules (the device modules of `--board`).
+    /// More import modules beside WASI (devices, the supervisor's `perch` module).
     public var hostModules: [any HostModule] = []
 
     public init(modulePath: String) { self.modulePath = modulePath }

@@ -13,10 +13,10 @@ struct RunDevices {
     let sim: SimBoard?
 }
 
-/// `--board`: `sim` (the built-in simulated board), a board file, or a board directory
-/// holding `board.txt` (`boards/rpi4`). Nil when no board was asked for.
+/// The devices of `--board` (a parsed board file), limited to `--grant`s, with `--sim`
+/// stimuli scheduled on a simulated board. Nil when no board was given.
 func makeRunDevices(
-    board: String?, grants: [String], simEvents: [String], base: Platform
+    board: BoardFile?, grants: [String], simEvents: [String], base: Platform
 ) throws(UsageError) -> Result<RunDevices?, RunFailure> {
     var deviceGrants = DeviceGrants()
     for grant in grants {
@@ -26,22 +26,11 @@ func makeRunDevices(
             throw .badValue(flag: "grant", value: grant, expected: "gpio:LABEL, i2c:LABEL or sensor:LABEL")
         }
     }
-    guard let board else {
+    guard let file = board else {
         if !grants.isEmpty || !simEvents.isEmpty {
             return .failure(RunFailure("perch: --grant and --sim need a board (--board sim, or --board boards/NAME)"))
         }
         return .success(nil)
-    }
-    let file: BoardFile
-    if board.utf8.elementsEqual("sim".utf8) {
-        file = SimBoard.standardFile
-    } else {
-        let path = board.utf8.reversed().starts(with: "txt.".utf8) ? board : board + "/board.txt"
-        let text: [UInt8]
-        do throws(FileError) { text = try readFile(path) } catch { throw .file(error) }
-        do throws(BoardFileError) { file = try BoardFile.parse(text) } catch {
-            return .failure(RunFailure("perch: \(path): \(error.message)"))
-        }
     }
     if let unknown = DeviceBoard.unknownDrivers(in: file).first {
         return .failure(RunFailure(

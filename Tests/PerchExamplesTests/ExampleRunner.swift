@@ -54,7 +54,7 @@ func runExample(
     defer { try? FileManager.default.removeItem(at: module) }
     let files = MemoryFileSystem()
     let base = Platform(clock: SimulatedClock(), random: DeterministicRandom(), files: files)
-    guard case .success(let made?) = try makeRunDevices(board: "sim", grants: grants, simEvents: events, base: base),
+    guard case .success(let made?) = try makeRunDevices(board: SimBoard.standardFile, grants: grants, simEvents: events, base: base),
           let board = made.sim
     else { throw ExampleError.load("no simulated board") }
     setUp(board)

@@ -94,10 +94,14 @@ import Testing
 
     @Test func boardSetUpErrorsAreReported() throws {
         let base = Platform(clock: SimulatedClock(), random: DeterministicRandom(), files: MemoryFileSystem())
-        let failures: [(String?, [String], [String], String)] = [
+        let sim = SimBoard.standardFile
+        var bareMetal = sim
+        bareMetal.platform = .baremetal
+        let failures: [(BoardFile?, [String], [String], String)] = [
             (nil, ["gpio:LED"], [], "perch: --grant and --sim need a board (--board sim, or --board boards/NAME)"),
-            ("sim", ["gpio:LED9"], [], "perch: grant gpio:LED9: the board declares no gpio 'LED9'"),
-            ("sim", [], ["LED=2"], "perch: --sim 'LED=2': a line is driven 1, 0 or z (floating)"),
+            (sim, ["gpio:LED9"], [], "perch: grant gpio:LED9: the board declares no gpio 'LED9'"),
+            (sim, [], ["LED=2"], "perch: --sim 'LED=2': a line is driven 1, 0 or z (floating)"),
+            (bareMetal, [], [], "perch: board 'sim' is bare metal: its firmware image runs there, not perch run"),
         ]
         for (board, grants, events, message) in failures {
             guard case .failure(let failure) = try makeRunDevices(board: board, grants: grants, simEvents: events, base: base) else {
@@ -106,7 +110,7 @@ import Testing
             }
             #expect(failure.message == message)
         }
-        #expect(throws: UsageError.self) { try makeRunDevices(board: "sim", grants: ["LED"], simEvents: [], base: base) }
+        #expect(throws: UsageError.self) { try makeRunDevices(board: SimBoard.standardFile, grants: ["LED"], simEvents: [], base: base) }
         guard case .success(nil) = try makeRunDevices(board: nil, grants: [], simEvents: [], base: base) else {
             Issue.record("no board means no devices")
             return
