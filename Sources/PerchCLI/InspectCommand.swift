@@ -43,7 +43,19 @@ extension Command {
     }
 }
 
-private func hex(_ value: Int) -> String { "0x" + String(UInt(value), radix: 16) }
+private func hex(_ value: Int) -> String { "0x" + String(UInt(bitPattern: value), radix: 16) }
+
+private func leftAligned(_ text: String, _ width: Int) -> String {
+    var result = text
+    for _ in text.utf8.count..<max(width, text.utf8.count) { result += " " }
+    return result
+}
+
+private func rightAligned(_ text: String, _ width: Int) -> String {
+    var result = ""
+    for _ in text.utf8.count..<max(width, text.utf8.count) { result += " " }
+    return result + text
+}
 
 private func kindName(_ kind: ExternKind) -> StaticString {
     switch kind {
@@ -61,20 +73,20 @@ private func limitsText(_ limits: Limits) -> String {
 
 /// `value / total` as a decimal with two places, e.g. "0.34".
 private func ratio(_ value: Int, _ total: Int) -> String {
-    guard total > 0 else { return "-" }
-    let hundredths = (value * 100 + total / 2) / total
+    guard total > 0, value >= 0 else { return "-" }
+    let hundredths = (UInt64(value) &* 100 &+ UInt64(total / 2)) / UInt64(total)
     let fraction = hundredths % 100
     return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
 }
 
 private func printInspection(of module: Module, path: String, arena: Arena, decodedBytes: Int) {
     print("\(path): \(module.bytes.count) bytes, WebAssembly version 1")
-    print("sections:")
+    print("sections:      offset       size")
     var codeBytes = 0
     module.forEachSection { section in
-        var line = "  \(hex(section.offset))  \(section.name)"
-        if let name = section.customName { line += " \"\(name.string)\"" }
-        line += ": \(section.body.count) bytes"
+        var line = "  " + leftAligned("\(section.name)", 10) + rightAligned(hex(section.offset), 10)
+            + rightAligned("\(section.body.count)", 11)
+        if let name = section.customName { line += "  \"\(name.string)\"" }
         print(line)
     }
     for function in module.functions { codeBytes += function.body.count }
@@ -119,10 +131,11 @@ private func printInspection(of module: Module, path: String, arena: Arena, deco
     }
     let records = decodedBytes - module.bytes.count
     let validation = arena.used - decodedBytes
-    var memoryBytes = 0
-    if let memory = module.memories.first { memoryBytes = Int(memory.min) * wasmPageSize }
+    // 64-bit sums: up to 65536 pages (4 GiB) would overflow Int on 32-bit boards.
+    var memoryBytes: UInt64 = 0
+    if let memory = module.memories.first { memoryBytes = UInt64(memory.min) &* UInt64(wasmPageSize) }
     print("arena: \(arena.used) bytes after validation = \(module.bytes.count) module + \(records) records"
         + " + \(validation) side tables and validation records; peak \(arena.highWaterMark)")
-    print("instantiation needs at least \(arena.used + memoryBytes) bytes"
+    print("instantiation needs at least \(UInt64(arena.used) &+ memoryBytes) bytes"
         + " (+ \(memoryBytes) initial linear memory), plus globals, tables and stacks")
 }

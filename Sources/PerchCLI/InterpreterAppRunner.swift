@@ -12,6 +12,10 @@ import PerchWASI
 enum SupervisedBudget {
     static let valueStackSlots = 1 << 13
     static let callDepth = 512
+    /// State handed from `perch_save` to `perch_restore`, at most.
+    static let maxStateBytes = 64 << 10
+    /// Fuel for one `perch_save` or `perch_restore` call: they must not stall a swap.
+    static let stateCallFuel = 1_000_000
 }
 
 /// The `perch` import module offered to supervised apps: `perch.ready()` ends the health
@@ -29,14 +33,16 @@ final class PerchReadyModule: HostModule {
 }
 
 /// Runs supervised apps with the in-place interpreter: each app gets its own arena of
-/// the manifest's size, WASI (no preopened directories: files are denied), the `perch`
-/// module, and device modules limited to the manifest's grants.
+/// the manifest's size, WASI whose only files are stdout/stderr (captured for `perch logs`),
+/// the `perch` module, and device modules limited to the manifest's grants.
 final class InterpreterAppRunner: AppRunner {
-    let platform: Platform
+    let clock: any PlatformClock
+    let random: any RandomSource
     let board: DeviceBoard?
 
-    init(platform: Platform, board: DeviceBoard?) {
-        self.platform = platform
+    init(clock: any PlatformClock, random: any RandomSource, board: DeviceBoard?) {
+        self.clock = clock
+        self.random = random
         self.board = board
     }
 
@@ -68,7 +74,8 @@ final class InterpreterAppRunner: AppRunner {
             }
         }
         let linker = Linker()
-        let wasi = WASI(platform: platform, arguments: [manifest.app], environment: [])
+        let output = AppOutputFiles()
+        let wasi = WASI(platform: Platform(clock: clock, random: random, files: output), arguments: [manifest.app], environment: [])
         linker.register(host: wasi)
         let ready = PerchReadyModule()
         linker.register(host: ready)
@@ -100,35 +107,48 @@ final class InterpreterAppRunner: AppRunner {
             devices?.closeAll()
             throw .instantiateFailed("module exports no _start function")
         }
-        do throws(Trap) {
-            try machine.start(entry, arguments: UnsafeBufferPointer(start: nil, count: 0))
-        } catch {
-            devices?.closeAll()
-            throw .instantiateFailed(error.message)
-        }
-        return InterpretedApp(arena: arena, instance: instance, machine: machine, ready: ready, devices: devices)
+        return InterpretedApp(
+            arena: arena, instance: instance, machine: machine, entry: entry, ready: ready, devices: devices,
+            output: output)
     }
 }
 
 /// One app under the interpreter. Holds its arena, so dropping the app frees it all.
+///
+/// State hand-over at a swap (both exports optional):
+/// - old module: `perch_save() -> i64` returns `(address << 32) | length` of its state in
+///   its memory (at most 64 KiB);
+/// - new module: `perch_restore(length i32) -> i32` returns where to put that many bytes;
+///   the supervisor copies them there before the new module's `_start` runs.
 final class InterpretedApp: AppInstance {
     let arena: Arena
     let instance: Instance
     let machine: Machine
+    let entry: UnsafeMutablePointer<FunctionRecord>
+    var started = false
     let ready: PerchReadyModule
     var devices: DeviceHost?
+    let output: AppOutputFiles
 
-    init(arena: Arena, instance: Instance, machine: Machine, ready: PerchReadyModule, devices: DeviceHost?) {
+    init(arena: Arena, instance: Instance, machine: Machine, entry: UnsafeMutablePointer<FunctionRecord>,
+         ready: PerchReadyModule, devices: DeviceHost?, output: AppOutputFiles) {
         self.arena = arena
         self.instance = instance
         self.machine = machine
+        self.entry = entry
         self.ready = ready
         self.devices = devices
+        self.output = output
     }
 
     func run(fuel: UInt64) -> SliceOutcome {
         let outcome: RunOutcome
         do throws(Trap) {
+            if !started {
+                // `_start` begins at the first slice, so `perch_restore` can run before it.
+                try machine.start(entry, arguments: UnsafeBufferPointer(start: nil, count: 0))
+                started = true
+            }
             outcome = try machine.run(fuel: Int(min(fuel, UInt64(Int.max))))
         } catch {
             return .trapped(reason: error.message)
@@ -145,10 +165,61 @@ final class InterpretedApp: AppInstance {
         }
     }
 
-    // perch_save/perch_restore state hand-over is not wired to the interpreter yet.
-    func saveState() -> [UInt8]? { nil }
-    func restoreState(_ state: [UInt8]) -> Bool { false }
-    func takeOutput() -> [String] { [] }
+    func saveState() -> [UInt8]? {
+        guard let save = export("perch_save", params: [], result: .i64) else { return nil }
+        // The app's own machine is paused mid-`_start`; the call gets a small machine of
+        // its own from the app's arena (nil if the arena has no room for it).
+        guard let side = try? Machine(arena: arena, valueStackSlots: 1024, callDepth: 64),
+            let packed = call(save, on: side, argument: nil)
+        else { return nil }
+        let address = UInt32(truncatingIfNeeded: packed >> 32)
+        let length = UInt32(truncatingIfNeeded: packed)
+        guard Int(length) <= SupervisedBudget.maxStateBytes, let bytes = instance.memory.range(address, length) else {
+            return nil
+        }
+        return Array(UnsafeRawBufferPointer(bytes))
+    }
+
+    func restoreState(_ state: [UInt8]) -> Bool {
+        guard !started, state.count <= SupervisedBudget.maxStateBytes,
+            let restore = export("perch_restore", params: [.i32], result: .i32),
+            let address = call(restore, on: machine, argument: UInt64(state.count)),
+            let target = instance.memory.range(UInt32(truncatingIfNeeded: address), UInt32(state.count))
+        else { return false }
+        state.withUnsafeBytes { target.copyMemory(from: $0) }
+        return true
+    }
+
+    private func export(_ name: StaticString, params: [ValueType], result: ValueType) -> UnsafeMutablePointer<FunctionRecord>? {
+        guard let f = instance.exportedFunction(NameBytes(name)) else { return nil }
+        let type = f.pointee.type.pointee
+        guard type.params.count == params.count, type.results.count == 1, type.results[0] == result.rawValue else {
+            return nil
+        }
+        for (i, p) in params.enumerated() where type.params[i] != p.rawValue { return nil }
+        return f
+    }
+
+    /// Runs a state export to completion within `stateCallFuel`; its one result, or nil on
+    /// a trap, an exit, or fuel running out.
+    private func call(_ f: UnsafeMutablePointer<FunctionRecord>, on m: Machine, argument: UInt64?) -> UInt64? {
+        let arguments: [UInt64] = argument.map { [$0] } ?? []
+        do throws(Trap) {
+            try arguments.withUnsafeBufferPointer { (buffer) throws(Trap) in try m.start(f, arguments: buffer) }
+            // A host call that suspends (a sleep) is resumed at once, a few times at most.
+            for _ in 0..<8 {
+                switch try m.run(fuel: SupervisedBudget.stateCallFuel) {
+                case .finished: return m.results.first
+                case .hostSuspended: continue
+                case .outOfFuel, .exited: break
+                }
+                break
+            }
+        } catch {}
+        m.abandon()
+        return nil
+    }
+    func takeOutput() -> [String] { output.take() }
 
     func pauseForSwap() -> Bool {
         guard let devices else { return true }

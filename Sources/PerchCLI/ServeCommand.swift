@@ -58,7 +58,8 @@ extension Command {
                 printError("perch: store '\(storePath)': \(error.message)")
                 return ExitStatus.failure
             }
-            let runner = InterpreterAppRunner(platform: LinuxPlatform.makePlatform(), board: simBoard?.devices)
+            let linux = LinuxPlatform()
+            let runner = InterpreterAppRunner(clock: linux, random: linux, board: simBoard?.devices)
             let supervisor = Supervisor(store: store, trustedKeys: keys, runner: runner, config: config, clock: monotonicNanoseconds)
             // Unbuffered: the log must reach a pipe or file line by line (tests, systemd).
             supervisor.onLog = { printRaw($0 + "\n") }
@@ -101,7 +102,7 @@ private func serveLoop(_ supervisor: Supervisor, _ server: LinkServer, _ sim: Si
     let start = monotonicNanoseconds()
     let deadline = exitAfterSeconds.map { start &+ UInt64($0) &* 1_000_000_000 }
     var last = start
-    var ledOn = sim.map { $0.gpio.level($0.led) } ?? false
+    var ledOn = sim?.level("LED") ?? false
     while true {
         let now = monotonicNanoseconds()
         if let deadline, now >= deadline { break }
@@ -110,7 +111,7 @@ private func serveLoop(_ supervisor: Supervisor, _ server: LinkServer, _ sim: Si
         let next = supervisor.runRound()
         if let sim {
             // Show the simulated LED, the demo's visible output.
-            let level = sim.gpio.level(sim.led)
+            let level = sim.level("LED") ?? false
             if level != ledOn {
                 ledOn = level
                 supervisor.log("board", level ? "LED on" : "LED off")

@@ -22,12 +22,15 @@ import PerchCore
 ///   A section is decoded only once its whole body has arrived, so section decoding reads
 ///   complete bytes through a `ByteReader` bounded by the section's end.
 /// - After an error the decoder keeps failing with that error.
-public struct ModuleDecoder {
+/// - It is not copyable: it owns the low end of its arena until `finish()`.
+public struct ModuleDecoder: ~Copyable {
     public let arena: Arena
     private let bytes: UnsafeMutableRawPointer
     /// Bytes received so far.
     public private(set) var received = 0
     private var cursor = 0
+    /// Bytes handed out by the last `reserve` and not yet committed.
+    private var pendingReservation = 0
     private var headerDone = false
     /// Rank (position in the required order) of the last non-custom section decoded.
     private var lastSectionRank = 0
@@ -94,8 +97,6 @@ public struct ModuleDecoder {
         pendingReservation = count
         return UnsafeMutableRawBufferPointer(start: bytes + received, count: count)
     }
-
-    private var pendingReservation = 0
 
     /// Takes `written` bytes of the last `reserve` as module bytes and decodes what they
     /// complete; the rest of the reservation is given back.

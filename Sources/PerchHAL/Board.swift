@@ -113,3 +113,33 @@ public final class DeviceBoard {
     public func busIndex(_ label: NameBytes) -> Int? { buses.firstIndex { $0.label.matches(label) } }
     public func sensorIndex(_ label: NameBytes) -> Int? { sensors.firstIndex { $0.label.matches(label) } }
 }
+
+extension DeviceBoard {
+    /// The board a board file describes (`boards/<name>/board.txt`): its `[gpio]` lines on
+    /// the chip labelled `chip`, its `[i2c]` buses made by `makeBus` (the backend decides
+    /// what `/dev/i2c-1`, `adapter:NAME` or `sim` means), and its `[sensor]`s. Sensors
+    /// whose driver Perch lacks are left out; `unknownDrivers(in:)` names them.
+    public convenience init(
+        file: BoardFile, gpio: (any GPIOController)?, clock: any PlatformClock,
+        makeBus: (BoardFile.Bus) -> any I2CBus
+    ) {
+        let chip = Label(file.gpioChip)
+        let pins = file.gpioLines.map {
+            BoardPin(label: Label($0.label), chip: chip, line: .offset(UInt32(truncatingIfNeeded: $0.offset)))
+        }
+        let buses = file.i2cBuses.map { BoardBus(label: Label($0.label), bus: makeBus($0)) }
+        var sensors: [BoardSensor] = []
+        for sensor in file.sensors {
+            let kind = Label(sensor.driver).withNameBytes { SensorKind(name: $0) }
+            let bus = Label(sensor.bus)
+            guard let kind, let busIndex = buses.firstIndex(where: { $0.label == bus }) else { continue }
+            sensors.append(BoardSensor(label: Label(sensor.label), kind: kind, busIndex: busIndex, address: sensor.address))
+        }
+        self.init(name: Label(file.name), gpio: gpio, clock: clock, pins: pins, buses: buses, sensors: sensors)
+    }
+
+    /// The board file's sensors whose driver Perch does not have (known: bme280, tmp102).
+    public static func unknownDrivers(in file: BoardFile) -> [BoardFile.Sensor] {
+        file.sensors.filter { sensor in Label(sensor.driver).withNameBytes { SensorKind(name: $0) } == nil }
+    }
+}

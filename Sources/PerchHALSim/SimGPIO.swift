@@ -12,6 +12,11 @@ public final class SimGPIO: GPIOController {
     public struct LineRef: Sendable, Equatable {
         public let chip: Int
         public let offset: Int
+
+        public init(chip: Int, offset: Int) {
+            self.chip = chip
+            self.offset = offset
+        }
     }
 
     /// One output level change, for tests that check what an LED did and when.

@@ -142,7 +142,7 @@ extension Machine {
                     // Return: results move down to the frame base.
                     let results = Int(function.pointee.resultSlots)
                     let from = sp - results
-                    if from != fp { fp.update(from: from, count: results) }
+                    if from != fp { copySlots(from: from, to: fp, count: results) }
                     sp = fp + results
                     depth &-= 1
                     let frame = frames[depth]
@@ -166,7 +166,7 @@ extension Machine {
                 }
                 if e.drop != 0 {
                     let from = sp - e.keep
-                    (from - e.drop).update(from: from, count: e.keep)
+                    copySlots(from: from, to: from - e.drop, count: e.keep)
                     sp -= e.drop
                 }
                 pc = op + e.pcDelta
@@ -182,7 +182,7 @@ extension Machine {
                     }
                     if e.drop != 0 {
                         let from = sp - e.keep
-                        (from - e.drop).update(from: from, count: e.keep)
+                        copySlots(from: from, to: from - e.drop, count: e.keep)
                         sp -= e.drop
                     }
                     pc = op + e.pcDelta
@@ -203,7 +203,7 @@ extension Machine {
                 }
                 if e.drop != 0 {
                     let from = sp - e.keep
-                    (from - e.drop).update(from: from, count: e.keep)
+                    copySlots(from: from, to: from - e.drop, count: e.keep)
                     sp -= e.drop
                 }
                 pc = op + e.pcDelta
@@ -211,7 +211,7 @@ extension Machine {
             case 0x0F:  // return
                 let results = Int(function.pointee.resultSlots)
                 let from = sp - results
-                if from != fp { fp.update(from: from, count: results) }
+                if from != fp { copySlots(from: from, to: fp, count: results) }
                 sp = fp + results
                 depth &-= 1
                 let frame = frames[depth]
@@ -277,7 +277,8 @@ extension Machine {
                 depth &+= 1
                 fp = args
                 let locals = args + Int(c.paramSlots)
-                locals.initialize(repeating: 0, count: Int(c.localSlots))
+                var local = 0
+                while local < Int(c.localSlots) { locals[local] = 0; local &+= 1 }
                 sp = locals + Int(c.localSlots)
                 pc = entry
                 stp = c.sideTable ?? entry
@@ -716,6 +717,16 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
     return old
 }
 
+/// Moves `count` slots down the stack (`to` <= `from`); counts are small (a label's arity),
+/// so a loop beats a call to memmove.
+@inline(__always) func copySlots(from: UnsafeMutablePointer<UInt64>, to: UnsafeMutablePointer<UInt64>, count: Int) {
+    var i = 0
+    while i < count {
+        to[i] = from[i]
+        i &+= 1
+    }
+}
+
 // MARK: - Immediates
 
 @inline(__always) func u32(_ v: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: v) }
@@ -724,17 +735,22 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
     let b = pc.load(as: UInt8.self)
     pc += 1
     if b < 0x80 { return UInt32(b) }
-    return readU32Slow(UInt32(b & 0x7F), &pc)
+    let (value, next) = readU32Slow(UInt32(b & 0x7F), pc)
+    pc = next
+    return value
 }
 
-@inline(never) func readU32Slow(_ low: UInt32, _ pc: inout UnsafeRawPointer) -> UInt32 {
+/// Multi-byte LEB128 continuation. Returns the new pc rather than taking it `inout`, so
+/// the interpreter's pc never has to live in memory.
+@inline(never) func readU32Slow(_ low: UInt32, _ start: UnsafeRawPointer) -> (UInt32, UnsafeRawPointer) {
+    var pc = start
     var result = low
     var shift: UInt32 = 7
     while true {
         let b = pc.load(as: UInt8.self)
         pc += 1
         result |= UInt32(b & 0x7F) &<< shift
-        if b < 0x80 { return result }
+        if b < 0x80 { return (result, pc) }
         shift &+= 7
     }
 }
@@ -748,18 +764,23 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
     let b = pc.load(as: UInt8.self)
     pc += 1
     if b < 0x80 { return UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
-    return u32(readSignedSlow(UInt64(b & 0x7F), &pc))
+    let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
+    pc = next
+    return u32(value)
 }
 
 @inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
     let b = pc.load(as: UInt8.self)
     pc += 1
     if b < 0x80 { return UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)) }
-    return readSignedSlow(UInt64(b & 0x7F), &pc)
+    let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
+    pc = next
+    return value
 }
 
 /// Signed LEB128 continuation, sign-extended to 64 bits (an i32 takes the low half).
-@inline(never) func readSignedSlow(_ low: UInt64, _ pc: inout UnsafeRawPointer) -> UInt64 {
+@inline(never) func readSignedSlow(_ low: UInt64, _ start: UnsafeRawPointer) -> (UInt64, UnsafeRawPointer) {
+    var pc = start
     var result = low
     var shift: UInt64 = 7
     while true {
@@ -769,7 +790,7 @@ func growTable(_ table: UnsafeMutablePointer<TableRecord>, by delta: UInt32, fil
         shift &+= 7
         if b < 0x80 {
             if shift < 64 && (b & 0x40) != 0 { result |= ~0 &<< shift }
-            return result
+            return (result, pc)
         }
     }
 }

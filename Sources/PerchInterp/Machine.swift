@@ -42,11 +42,20 @@ public final class Machine {
     var resultSlots: Int = 0
 
     public init(arena: Arena, valueStackSlots: Int, callDepth: Int) throws(ArenaError) {
-        let stack = try arena.allocateHigh(UInt64.self, count: valueStackSlots, for: .valueStack)
-        let frames = try arena.allocateHigh(Frame.self, count: max(callDepth, 1), for: .callStack)
-        self.stackBase = stack.baseAddress!
+        // Not zero-filled: slots are written before they are read, and untouched stack
+        // pages cost no resident memory.
+        let (stackBytes, stackOverflow) = valueStackSlots.multipliedReportingOverflow(by: 8)
+        let (frameBytes, frameOverflow) = max(callDepth, 1).multipliedReportingOverflow(by: MemoryLayout<Frame>.stride)
+        guard valueStackSlots > 0, !stackOverflow, !frameOverflow else {
+            throw ArenaError(use: .valueStack, requested: Int.max, available: arena.free)
+        }
+        let stack = try arena.allocateHigh(stackBytes, alignment: 8, for: .valueStack)
+            .bindMemory(to: UInt64.self, capacity: valueStackSlots)
+        let frames = try arena.allocateHigh(frameBytes, alignment: MemoryLayout<Frame>.alignment, for: .callStack)
+            .bindMemory(to: Frame.self, capacity: max(callDepth, 1))
+        self.stackBase = stack
         self.stackEnd = stackBase + valueStackSlots
-        self.frames = frames.baseAddress!
+        self.frames = frames
         self.callDepth = max(callDepth, 1)
         self.arena = arena
     }

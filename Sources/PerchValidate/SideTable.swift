@@ -60,8 +60,8 @@ public enum SideTable {
         }
     }
 
-    /// The entry at `stp`.
-    @inline(__always)
+    /// The entry at `stp`. `@inlinable` so the interpreter loop (another module) inlines it.
+    @inlinable @inline(__always)
     public static func entry(at stp: UnsafeRawPointer) -> Entry {
         let word = stp.load(as: UInt32.self).littleEndian
         if word & 1 == 0 {
@@ -80,14 +80,14 @@ public enum SideTable {
     }
 
     /// Bytes the entry at `stp` takes: 4 or 16, what an untaken `br_if`/`if` steps over.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func size(at stp: UnsafeRawPointer) -> Int {
         // 4 + 12 * bit0, without a branch.
         4 &+ 12 &* Int(stp.load(as: UInt8.self) & 1)
     }
 
     /// Entry `k` of a `br_table` whose first entry is at `first` (k = label count: default).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func brTableEntry(_ k: Int, first: UnsafeRawPointer) -> UnsafeRawPointer {
         first + k &* size(at: first)
     }

@@ -59,6 +59,10 @@ enum BenchError: Error {
     case setup(String)
 }
 
+func transitions(_ board: SimBoard) -> Int {
+    board.line("LED").map { board.gpio.transitionCount($0) } ?? 0
+}
+
 func run() throws -> Int32 {
     let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
     let rounds = 5
@@ -182,7 +186,7 @@ func run() throws -> Int32 {
     let failures = guestToggle.failures + guestNop.failures + hostToggle.failures + direct.failures
     print("heap allocations in the one-call warm-up (one-time set-up, not per call): \(warmUpAllocations)")
     print("heap allocations in measured loops: \(allocations) (guest toggle \(guestToggle.allocations), guest no-op \(guestNop.allocations), host toggle \(hostToggle.allocations))")
-    print("failed calls: \(failures); LED transitions seen by the boards: guest \(guestBoard.gpio.transitionCount(guestBoard.led)), host \(board.gpio.transitionCount(board.led))")
+    print("failed calls: \(failures); LED transitions seen by the boards: guest \(transitions(guestBoard)), host \(transitions(board))")
     return allocations == 0 && failures == 0 ? 0 : 1
 }
 

@@ -1,6 +1,8 @@
+import Foundation
 import PerchCore
 import PerchHAL
 import PerchHALSim
+import PerchDevices
 import Testing
 
 private func request(_ gpio: SimGPIO, _ line: String, _ settings: GPIOLineSettings) throws(GPIOError) -> GPIOLineID {
@@ -234,5 +236,53 @@ private func writeRead(_ bus: SimI2CBus, _ address: UInt8, _ written: [UInt8], r
         board.tmp102.temperatureCelsius = 24
         _ = try writeRead(board.bus, 0x48, [0x00], readCount: 2)
         #expect(try !alert())
+    }
+}
+
+@Suite struct SimBoardFileTests {
+    @Test func standardBoardMatchesBoardsSimBoardTxt() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("boards/sim/board.txt")
+        let file = try BoardFile.parse(Array(try Data(contentsOf: url)))
+        let standard = SimBoard.standardFile
+        #expect(file.name == standard.name)
+        #expect(file.gpioChip == standard.gpioChip)
+        #expect(file.gpioLines.map { "\($0.label)=\($0.offset)" } == standard.gpioLines.map { "\($0.label)=\($0.offset)" })
+        #expect(file.i2cBuses.map { "\($0.label)=\($0.device)" } == standard.i2cBuses.map { "\($0.label)=\($0.device)" })
+        #expect(file.sensors.map { "\($0.label)=\($0.driver) \($0.bus) \($0.address)" }
+            == standard.sensors.map { "\($0.label)=\($0.driver) \($0.bus) \($0.address)" })
+        #expect(standard.gpioLines.count == 2 && standard.sensors.count == 2)
+    }
+
+    @Test func boardFileBuildsLinesBusesAndChips() throws {
+        let file = try BoardFile.parse("""
+            name = bench
+            platform = sim
+            ram = 1M
+            arena = 1M
+            [gpio]
+            chip = bench-gpio
+            RELAY = 5
+            [i2c]
+            left = sim
+            right = sim
+            [sensor]
+            inside = tmp102 right 0x49
+            outside = bme280 left 0x77
+            odd = sht31 left 0x44
+            """)
+        let board = SimBoard(file: file)
+        #expect(board.devices.pins.map(\.label.text) == ["RELAY"])
+        #expect(board.line("RELAY") == SimGPIO.LineRef(chip: 0, offset: 5))
+        #expect(board.devices.sensors.map(\.label.text) == ["inside", "outside"])
+        #expect(DeviceBoard.unknownDrivers(in: file).map(\.label) == ["odd"])
+        #expect(board.tmp102("inside") != nil && board.bme280("outside") != nil)
+        #expect(board.bus("right") !== board.bus("left"))
+        let devices = try DeviceHost(board: board.devices, grants: DeviceGrants(pins: ["RELAY"], sensors: ["inside"]))
+        let g = GuestHarness()
+        let (label, length) = g.string("RELAY")
+        let out = g.reserve(4)
+        #expect(g.status(devices.gpio, "open", [label.arg, length.arg, 1, out.arg]) == .ok)
+        #expect(board.gpio.isHeld(board.line("RELAY")!))
     }
 }

@@ -67,3 +67,27 @@ import Testing
         #expect(throws: GPIOError.notRequested) { try gpio.setValue(GPIOLineID(raw: 3), true) }
     }
 }
+
+@Suite struct LinuxBoardTests {
+    @Test func qemuBoardFileMapsToLinuxBackends() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("boards/qemu-virt-arm64/board.txt")
+        let file = try BoardFile.parse(Array(try Data(contentsOf: url)))
+        let board = LinuxDevices.board(file: file, clock: FixedClock())
+        #expect(board.gpio is LinuxGPIO)
+        #expect(board.pins.map(\.label.text) == ["LED", "BUTTON"])
+        #expect(board.pins.allSatisfy { $0.chip.text == "testbed-gpio" })
+        #expect(board.buses.map { ($0.bus as? LinuxI2CBus)?.location } == [
+            .adapter(name: "testbed fake I2C"), .adapter(name: "SMBus stub driver"),
+        ])
+        #expect(board.sensors.map(\.label.text) == ["climate", "temperature"])
+        #expect(LinuxDevices.location(of: "/dev/i2c-1") == .path("/dev/i2c-1"))
+        #expect(LinuxDevices.location(of: "adapter:") == .path("adapter:"))
+    }
+}
+
+private final class FixedClock: PlatformClock {
+    func now(_ clock: ClockID) -> UInt64? { 0 }
+    func resolution(_ clock: ClockID) -> UInt64? { 1 }
+    func sleep(nanoseconds: UInt64) {}
+}

@@ -10,6 +10,7 @@ enum FakeBehaviour: UInt8 {
     case callsReady = 4
     case arenaTooSmall = 5 // rejected by "instantiation"
     case trapsLater = 6    // healthy for 3 slices, then traps every time
+    case loopsLater = 7    // healthy for 3 slices, then never yields again
 }
 
 final class FakeInstance: AppInstance {
@@ -31,6 +32,7 @@ final class FakeInstance: AppInstance {
         case .loopsForever: return .outOfFuel
         case .callsReady: return .ready
         case .trapsLater: return slices > 3 ? .trapped(reason: "integer divide by zero") : .suspended(wakeAfterNanoseconds: 0)
+        case .loopsLater: return slices > 3 ? .outOfFuel : .suspended(wakeAfterNanoseconds: 0)
         default:
             if slices == 1 { output.append("hello from v\(version)") }
             return .suspended(wakeAfterNanoseconds: 1_000)

@@ -215,6 +215,34 @@ func errorCode(_ replies: [Message]) -> LinkErrorCode? {
         #expect(h.runner.instances.filter { $0.version == 1 }.count == 3)
     }
 
+    @Test func appsRunSideBySideAndACommittedAppThatStopsYieldingIsFailedAlone() throws {
+        let h = try Harness()
+        try h.install(.healthy, version: 1)
+        let spin = fakeModule(.loopsForever, seed: 4)
+        // Installed as a new app, it is failed during its first health window...
+        let d = signedDeploy(spin, app: "spinner", version: 1)
+        #expect(h.upload(spin, d).isEmpty)
+        #expect(errorCode(h.run(rounds: 5)) == .healthCheckFailed)
+        #expect(h.supervisor.status(app: "spinner").first?.state == .failed)
+        // ...while the other app kept running throughout.
+        let blinky = try #require(h.runner.instances.first { $0.behaviour == .healthy })
+        let before = blinky.slices
+        _ = h.run(rounds: 5)
+        #expect(blinky.slices > before)
+        #expect(h.status()?.state == .running)
+        #expect(h.supervisor.status(app: "").map(\.app) == ["blinky", "spinner"])
+    }
+
+    @Test func committedAppThatStopsYieldingIsStoppedByTheWatchdog() throws {
+        let h = try Harness()
+        try h.install(.loopsLater, version: 1)
+        _ = h.run(rounds: 20)
+        let s = try #require(h.status())
+        #expect(s.state == .failed && s.committedVersion == 1)
+        #expect(s.lastError.contains("did not yield in 3"))
+        #expect(h.runner.latest(1)?.discarded == true)
+    }
+
     @Test func restartDuringHealthWindowRunsThePreviousVersion() throws {
         let h = try Harness()
         try h.install(.healthy, version: 1)
