@@ -96,12 +96,18 @@ test-armv7: cross-armv7
 test-cortex-m4: cortex-m4
 	$(QEMU_M4) out/cortex-m4/perch-mcu.elf </dev/null 2>&1 | sed -E 's/^selftest: /cortex-m4 qemu-system-arm selftest: /'
 
-# Until an example module and `perch run` land, the demo runs the device self-test.
-demo: setup build
+# The demo: the device self-test, then guest programs under `perch run` on the simulated board.
+demo: setup build examples
 	.build/debug/perch --version
 	.build/debug/perch selftest
+	.build/debug/perch run --board boards/sim out/examples/hello.wasm from the demo
+	.build/debug/perch run --board boards/sim out/examples/swift-hello.wasm
 
 # Other engineers add here: fuzz, bench, examples, spectest (and their test-* tiers above).
+
+# --- wasi: guest programs for `perch run` (owned by the WASI engineer) -----------------------
+# `make examples` builds examples/{hello,files,swift-hello} into out/examples/.
+include toolchain/examples.mk
 
 # --- validator: fuzzing and load benchmark (owned by the validator engineer) ---------------
 PERCH_SHARED ?= ../shared
@@ -111,14 +117,20 @@ FUZZ_BIN = fuzz/.build/release/PerchFuzz
 .PHONY: fuzz fuzz-build bench-load
 
 # libFuzzer (+ AddressSanitizer) over decode + validate. The corpus is seeded with every
-# spec-suite module (copied into the ignored fuzz-corpus/); crashes land in fuzz-artifacts/.
+# spec-suite module and, as wrapped function bodies, every body in them (all into the
+# ignored fuzz-corpus/); crashes land in fuzz-artifacts/.
+# The coverage kinds are spelled out: `--sanitize=fuzzer` together with address did not
+# always instrument the Swift objects, leaving libFuzzer blind (check the "inline 8-bit
+# counters" line at start-up: thousands, not a handful).
 fuzz-build:
-	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address
+	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -use-ld=lld \
+	  -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 
 fuzz: fuzz-build
 	mkdir -p fuzz-corpus fuzz-artifacts
 	find $(PERCH_SHARED)/spec/wasm2/json $(PERCH_SHARED)/bench/wasm -name '*.wasm' -size -256k \
 	  -exec cp -n {} fuzz-corpus/ \;
+	find $(PERCH_SHARED)/spec/wasm2/json -name '*.wasm' -print0 | xargs -0 python3 fuzz/seed-bodies.py fuzz-corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
 	  -artifact_prefix=fuzz-artifacts/ -print_final_stats=1 fuzz-corpus
 

@@ -14,6 +14,7 @@ extension Command {
             Option("dir", value: "HOST[::GUEST]", help: "let the module use directory HOST, seen as GUEST (repeatable)"),
             Option("env", value: "KEY=VALUE", help: "give the module an environment variable (repeatable)"),
             Option("invoke", value: "NAME", help: "call export NAME with ARGS as numbers and print its results"),
+            Option("board", value: "FILE", help: "board file (or its folder, e.g. boards/sim): default arena size"),
         ],
         flagsBeforePositionals: true,
         run: runCommand)
@@ -26,6 +27,10 @@ extension Command {
 private func runCommand(_ arguments: Arguments) throws(UsageError) -> Int32 {
     var request = RunRequest(modulePath: try arguments.positional(0, "MODULE.wasm"))
     request.arguments = Array(arguments.positionals.dropFirst())
+    if let path = arguments.value("board") {
+        let board = try readBoard(path)
+        request.arenaBytes = board.arenaBytes
+    }
     if let arena = try arguments.size("arena") { request.arenaBytes = arena }
     request.fuel = try arguments.integer("fuel")
     request.invoke = arguments.value("invoke")
@@ -42,6 +47,21 @@ private func runCommand(_ arguments: Arguments) throws(UsageError) -> Int32 {
     for result in report.results { print(result) }
     if let error = report.error { printError(error) }
     return report.status
+}
+
+/// Reads a board file; a folder stands for its `board.txt` (`--board boards/sim`).
+func readBoard(_ path: String) throws(UsageError) -> BoardFile {
+    var bytes: [UInt8]
+    do {
+        bytes = try readFile(path)
+    } catch {
+        do { bytes = try readFile(path + "/board.txt") } catch { throw .file(error) }
+    }
+    do {
+        return try BoardFile.parse(bytes)
+    } catch {
+        throw .badValue(flag: "board", value: path, expected: "a board file (\(error.message))")
+    }
 }
 
 /// `HOST::GUEST` → (HOST, GUEST); a lone `DIR` is seen by the guest under the same name.

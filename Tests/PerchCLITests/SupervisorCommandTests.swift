@@ -1,0 +1,62 @@
+import Foundation
+import PerchLink
+import PerchSupervisor
+import Testing
+@testable import PerchCLI
+
+/// Runs the `perch` executable; returns its exit status and standard output.
+func runPerch(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: perchBinary!)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite(.enabled(if: perchBinary != nil, "needs the perch executable (swift build, or PERCH_BIN)"))
+struct SupervisorCommandTests {
+    /// keygen, push, status (text and JSON), logs, stop, start, rollback, remove through the
+    /// command line against a real `perch serve`.
+    @Test func commandLineDrivesARunningServe() throws {
+        let dir = NSTemporaryDirectory() + "perch-cmd-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = dir + "/deploy.key"
+        #expect(try runPerch(["keygen", key]).status == 0)
+        let v1 = dir + "/v1.wasm", v2 = dir + "/v2.wasm"
+        try Data(SupervisedInterpreterTests.hello).write(to: URL(fileURLWithPath: v1))
+        try Data(SupervisedInterpreterTests.sleeper).write(to: URL(fileURLWithPath: v2))
+        let server = try ServeProcess(store: dir + "/store", trust: key + ".pub")
+        defer { server.kill9() }
+        let to = "tcp://127.0.0.1:\(server.port)"
+
+        let push1 = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "1", v1])
+        #expect(push1.status == 0 && push1.output.contains("committed"), "\(push1.output)")
+        let push2 = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "2", "--json", v2])
+        #expect(push2.status == 0 && push2.output.contains("\"ok\":true"), "\(push2.output)")
+        let replay = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "2", v2])
+        #expect(replay.status == 1 && replay.output.contains("replay"), "\(replay.output)")
+
+        let status = try runPerch(["status", "--to", to, "--json"])
+        #expect(status.output.contains("\"app\":\"hello\",\"state\":\"running\",\"version\":2,\"previous\":1"), "\(status.output)")
+        let logs = try runPerch(["logs", "--to", to, "hello"])
+        #expect(logs.output.contains("[hello] hello, log!"), "\(logs.output)")
+
+        #expect(try runPerch(["stop", "--to", to, "hello"]).output.contains("stopped hello"))
+        #expect(try runPerch(["status", "--to", to]).output.contains("hello: stopped v2"))
+        #expect(try runPerch(["start", "--to", to, "hello"]).output.contains("started hello v2"))
+        let rollback = try runPerch(["rollback", "--to", to, "hello"])
+        #expect(rollback.output.contains("rolled back to v1"), "\(rollback.output)")
+        #expect(try runPerch(["status", "--to", to]).output.contains("hello: running v1"))
+        #expect(try runPerch(["remove", "--to", to, "hello"]).status == 0)
+        let gone = try runPerch(["stop", "--to", to, "hello"])
+        #expect(gone.status == 1 && gone.output.contains("no such app"), "\(gone.output)")
+        let badTarget = try runPerch(["status", "--to", "udp://x"])
+        #expect(badTarget.status == 2)
+    }
+}
