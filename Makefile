@@ -25,7 +25,7 @@ QEMU_M4 := timeout 60 qemu-system-arm -M mps2-an386 -nographic -semihosting-conf
 # `make test` runs these tiers in order; each prints its own `N passed, N failed` line.
 # To add a tier (spectest, examples, ...): write a `test-NAME` target that ends with such
 # a line and exits non-zero on failure, and append it here.
-TEST_TIERS := test-host test-embedded test-aarch64 test-armv7 test-cortex-m4
+TEST_TIERS := test-host test-embedded test-aarch64 test-armv7 test-cortex-m4 test-bench-checksums
 
 .PHONY: help setup build embedded cross-aarch64 cross-armv7 cortex-m4 test $(TEST_TIERS) demo clean
 
@@ -108,6 +108,17 @@ demo: setup build examples
 # --- wasi: guest programs for `perch run` (owned by the WASI engineer) -----------------------
 # `make examples` builds examples/{hello,files,swift-hello} into out/examples/.
 include toolchain/examples.mk
+
+# Every ../shared/bench program under an optimised `perch run` must print its expected
+# checksum (the debug build used by test-host would take minutes per program).
+test-bench-checksums:
+	$(SWIFT) build -c release --product perch
+	@mkdir -p out/test && rm -f out/test/bench-checksums*.xml
+	@status=0; PERCH_BIN=.build/release/perch $(SWIFT) test --filter BenchChecksumTests \
+		--xunit-output out/test/bench-checksums.xml || status=$$?; \
+	if compgen -G 'out/test/bench-checksums*.xml' >/dev/null; then \
+		echo "bench checksums under perch run: $$(python3 toolchain/xunit-counts.py out/test/bench-checksums*.xml)"; fi; \
+	exit $$status
 
 # --- validator: fuzzing and load benchmark (owned by the validator engineer) ---------------
 PERCH_SHARED ?= ../shared
