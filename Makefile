@@ -25,7 +25,7 @@ QEMU_M4 := timeout 60 qemu-system-arm -M mps2-an386 -nographic -semihosting-conf
 # `make test` runs these tiers in order; each prints its own `N passed, N failed` line.
 # To add a tier (spectest, examples, ...): write a `test-NAME` target that ends with such
 # a line and exits non-zero on failure, and append it here.
-TEST_TIERS := test-host test-embedded test-aarch64 test-armv7 test-cortex-m4
+TEST_TIERS := test-host test-embedded test-aarch64 test-armv7 test-cortex-m4 test-bench-checksums
 
 .PHONY: help setup build embedded cross-aarch64 cross-armv7 cortex-m4 test $(TEST_TIERS) demo clean
 
@@ -81,27 +81,44 @@ test-host:
 	exit $$status
 
 test-embedded: embedded
-	.build-embedded/debug/perch selftest | sed -E 's/^selftest: /embedded x86_64 selftest: /'
+	.build-embedded/debug/perch selftest --verbose | sed -E 's/^selftest: /embedded x86_64 selftest: /'
 
 test-aarch64: cross-aarch64
 	$(QEMU_AARCH64) out/aarch64/perch --version
-	$(QEMU_AARCH64) out/aarch64/perch selftest | sed -E 's/^selftest: /qemu-aarch64 selftest: /'
+	$(QEMU_AARCH64) out/aarch64/perch selftest --verbose | sed -E 's/^selftest: /qemu-aarch64 selftest: /'
 
 test-armv7: cross-armv7
 	$(QEMU_ARM) out/armv7/perch --version
-	$(QEMU_ARM) out/armv7/perch selftest | sed -E 's/^selftest: /qemu-arm selftest: /'
+	$(QEMU_ARM) out/armv7/perch selftest --verbose | sed -E 's/^selftest: /qemu-arm selftest: /'
 
 # The image's exit status (semihosting) is its failure count; 255 means it faulted.
 # QEMU writes semihosting output to its stderr.
 test-cortex-m4: cortex-m4
 	$(QEMU_M4) out/cortex-m4/perch-mcu.elf </dev/null 2>&1 | sed -E 's/^selftest: /cortex-m4 qemu-system-arm selftest: /'
 
-# Until an example module and `perch run` land, the demo runs the device self-test.
-demo: setup build
+# The demo: the device self-test, then guest programs under `perch run` on the simulated board.
+demo: setup build examples
 	.build/debug/perch --version
 	.build/debug/perch selftest
+	.build/debug/perch run --board boards/sim out/examples/hello.wasm from the demo
+	.build/debug/perch run --board boards/sim out/examples/swift-hello.wasm
 
 # Other engineers add here: fuzz, bench, examples, spectest (and their test-* tiers above).
+
+# --- wasi: guest programs for `perch run` (owned by the WASI engineer) -----------------------
+# `make examples` builds examples/{hello,files,swift-hello} into out/examples/.
+include toolchain/examples.mk
+
+# Every ../shared/bench program under an optimised `perch run` must print its expected
+# checksum (the debug build used by test-host would take minutes per program).
+test-bench-checksums:
+	$(SWIFT) build -c release --product perch
+	@mkdir -p out/test && rm -f out/test/bench-checksums*.xml
+	@status=0; PERCH_BIN=.build/release/perch $(SWIFT) test --filter BenchChecksumTests \
+		--xunit-output out/test/bench-checksums.xml || status=$$?; \
+	if compgen -G 'out/test/bench-checksums*.xml' >/dev/null; then \
+		echo "bench checksums under perch run: $$(python3 toolchain/xunit-counts.py out/test/bench-checksums*.xml)"; fi; \
+	exit $$status
 
 # --- validator: fuzzing and load benchmark (owned by the validator engineer) ---------------
 PERCH_SHARED ?= ../shared
@@ -111,14 +128,20 @@ FUZZ_BIN = fuzz/.build/release/PerchFuzz
 .PHONY: fuzz fuzz-build bench-load
 
 # libFuzzer (+ AddressSanitizer) over decode + validate. The corpus is seeded with every
-# spec-suite module (copied into the ignored fuzz-corpus/); crashes land in fuzz-artifacts/.
+# spec-suite module and, as wrapped function bodies, every body in them (all into the
+# ignored fuzz-corpus/); crashes land in fuzz-artifacts/.
+# The coverage kinds are spelled out: `--sanitize=fuzzer` together with address did not
+# always instrument the Swift objects, leaving libFuzzer blind (check the "inline 8-bit
+# counters" line at start-up: thousands, not a handful).
 fuzz-build:
-	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address
+	cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -use-ld=lld \
+	  -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 
 fuzz: fuzz-build
 	mkdir -p fuzz-corpus fuzz-artifacts
 	find $(PERCH_SHARED)/spec/wasm2/json $(PERCH_SHARED)/bench/wasm -name '*.wasm' -size -256k \
 	  -exec cp -n {} fuzz-corpus/ \;
+	find $(PERCH_SHARED)/spec/wasm2/json -name '*.wasm' -print0 | xargs -0 python3 fuzz/seed-bodies.py fuzz-corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
 	  -artifact_prefix=fuzz-artifacts/ -print_final_stats=1 fuzz-corpus
 

@@ -52,7 +52,7 @@ let package = Package(
             dependencies: [
                 "CPerchSys", "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI",
                 "PerchSelfTest", "PerchLink", "PerchSupervisor", "PerchPlatform", "PerchSpecTest",
-                "CPerchLinkSys", "PerchHAL", "PerchHALSim", "PerchDevices",
+                "CPerchLinkSys", "PerchHAL", "PerchHALSim", "PerchDevices", "PerchHALLinux",
             ]),
         .executableTarget(
             name: "perch", dependencies: ["PerchCLI"],
@@ -61,12 +61,7 @@ let package = Package(
         .testTarget(name: "PerchInterpTests", dependencies: ["PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest"]),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),
         .testTarget(name: "PerchHALLinuxTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALLinux"]),
-        .testTarget(
-            name: "PerchExamplesTests",
-            dependencies: [
-                "PerchCore", "PerchDecode", "PerchValidate", "PerchInterp", "PerchWASI", "PerchPlatform",
-                "PerchDevices", "PerchHALSim",
-            ]),
+        .testTarget(name: "PerchExamplesTests", dependencies: ["PerchCLI", "PerchCore", "PerchPlatform", "PerchHALSim"]),
         .testTarget(name: "PerchWASITests", dependencies: ["PerchCore", "PerchWASI", "PerchPlatform"]),
         .testTarget(name: "PerchRunTests", dependencies: ["PerchCLI", "PerchCore", "PerchPlatform"]),
         .testTarget(name: "PerchDecodeTests", dependencies: ["PerchCore", "PerchDecode"]),

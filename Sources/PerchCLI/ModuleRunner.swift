@@ -40,6 +40,8 @@ public struct RunRequest {
     /// Total fuel; nil for no limit.
     public var fuel: Int? = nil
     public var invoke: String? = nil
+    /// More import modules beside WASI (devices, the supervisor's `perch` module).
+    public var hostModules: [any HostModule] = []
 
     public init(modulePath: String) { self.modulePath = modulePath }
 }
@@ -89,6 +91,7 @@ public func runModule(_ request: RunRequest, platform: Platform) -> RunReport {
     }
     let linker = Linker()
     linker.register(host: wasi)
+    for module in request.hostModules { linker.register(host: module) }
     let machine: Machine
     let instance: Instance
     do {

@@ -1,4 +1,6 @@
 import PerchCore
+import PerchDevices
+import PerchHALSim
 import PerchPlatform
 
 extension Command {
@@ -14,6 +16,9 @@ extension Command {
             Option("dir", value: "HOST[::GUEST]", help: "let the module use directory HOST, seen as GUEST (repeatable)"),
             Option("env", value: "KEY=VALUE", help: "give the module an environment variable (repeatable)"),
             Option("invoke", value: "NAME", help: "call export NAME with ARGS as numbers and print its results"),
+            Option("board", value: "BOARD", help: "board file or its folder (boards/rpi4), or sim: default arena size, and the devices gpio/i2c/sensor imports reach"),
+            Option("grant", value: "KIND:LABEL", help: "let the module use gpio:LABEL, i2c:LABEL or sensor:LABEL of the board (repeatable)"),
+            Option("sim", value: "TARGET=VALUE[@MS]", help: "simulated board stimulus: BUTTON=1@1200, climate.temperature=21.5 (repeatable)"),
         ],
         flagsBeforePositionals: true,
         run: runCommand)
@@ -26,6 +31,13 @@ extension Command {
 private func runCommand(_ arguments: Arguments) throws(UsageError) -> Int32 {
     var request = RunRequest(modulePath: try arguments.positional(0, "MODULE.wasm"))
     request.arguments = Array(arguments.positionals.dropFirst())
+    var board: BoardFile? = nil
+    if let path = arguments.value("board") {
+        // `sim` is the built-in simulated board (what boards/sim/board.txt declares).
+        let file = path.utf8.elementsEqual("sim".utf8) ? SimBoard.standardFile : try readBoard(path)
+        request.arenaBytes = file.arenaBytes
+        board = file
+    }
     if let arena = try arguments.size("arena") { request.arenaBytes = arena }
     request.fuel = try arguments.integer("fuel")
     request.invoke = arguments.value("invoke")
@@ -38,10 +50,37 @@ private func runCommand(_ arguments: Arguments) throws(UsageError) -> Int32 {
     for directory in arguments.values("dir") {
         request.directories.append(splitDirectory(directory))
     }
-    let report = runModule(request, platform: LinuxPlatform.makePlatform())
+    let base = LinuxPlatform.makePlatform()
+    let devices: RunDevices?
+    switch try makeRunDevices(
+        board: board, grants: arguments.values("grant"), simEvents: arguments.values("sim"), base: base)
+    {
+    case .success(let made): devices = made
+    case .failure(let failure):
+        printError(failure.message)
+        return ExitStatus.usage
+    }
+    if let devices { request.hostModules = devices.host.modules }
+    let report = runModule(request, platform: devices?.platform ?? base)
+    devices?.host.closeAll()
     for result in report.results { print(result) }
     if let error = report.error { printError(error) }
     return report.status
+}
+
+/// Reads a board file; a folder stands for its `board.txt` (`--board boards/sim`).
+func readBoard(_ path: String) throws(UsageError) -> BoardFile {
+    var bytes: [UInt8]
+    do {
+        bytes = try readFile(path)
+    } catch {
+        do { bytes = try readFile(path + "/board.txt") } catch { throw .file(error) }
+    }
+    do {
+        return try BoardFile.parse(bytes)
+    } catch {
+        throw .badValue(flag: "board", value: path, expected: "a board file (\(error.message))")
+    }
 }
 
 /// `HOST::GUEST` → (HOST, GUEST); a lone `DIR` is seen by the guest under the same name.

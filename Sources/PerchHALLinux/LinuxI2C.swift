@@ -10,6 +10,14 @@ public final class LinuxI2CBus: I2CBus {
     public enum Location: Sendable, Equatable {
         case path(String)
         case adapter(name: String)
+
+        /// Byte comparison: String `==` would need Unicode tables in Embedded builds.
+        public static func == (lhs: Location, rhs: Location) -> Bool {
+            switch (lhs, rhs) {
+            case (.path(let a), .path(let b)), (.adapter(let a), .adapter(let b)): return a.utf8.elementsEqual(b.utf8)
+            default: return false
+            }
+        }
     }
 
     public let location: Location

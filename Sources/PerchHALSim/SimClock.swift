@@ -28,9 +28,13 @@ public final class SimClock: PlatformClock {
 
     public func resolution(_ clock: ClockID) -> UInt64? { 1 }
 
-    /// Runs `action` when the clock reaches `time` (at once, on the next advance, if
-    /// `time` has passed). Actions at the same time run in the order they were scheduled.
+    /// Runs `action` when the clock reaches `time`, or at once if it already has.
+    /// Actions at the same time run in the order they were scheduled.
     public func schedule(atNanoseconds time: UInt64, _ action: @escaping () -> Void) {
+        if time <= nanoseconds {
+            action()
+            return
+        }
         let entry = Scheduled(time: time, sequence: nextSequence, action: action)
         nextSequence &+= 1
         var index = pending.count

@@ -89,6 +89,8 @@ public final class MemoryFileSystem: FileSystem {
 
     public var stdinData: [UInt8] = []
     public var stdinPosition = 0
+    /// Behaves like a host whose stdin was closed (`perch run ... <&-`): reads fail EBADF.
+    public var stdinClosed = false
     public var stdout: [UInt8] = []
     public var stderr: [UInt8] = []
     /// Bytes a file may hold at most, so tests can provoke ENOSPC/EFBIG.
@@ -188,6 +190,7 @@ public final class MemoryFileSystem: FileSystem {
         var open = try opened(handle)
         guard open.read else { throw .badHandle }
         if open.node == -1 {
+            if stdinClosed { throw .badHandle }
             let count = min(buffer.count, stdinData.count - stdinPosition)
             for i in 0..<count { buffer[i] = stdinData[stdinPosition + i] }
             stdinPosition += count
@@ -361,6 +364,7 @@ public final class MemoryFileSystem: FileSystem {
         nodes[node].name = Array(newName)
     }
 
+    /// Memory stdin is always ready: it has data, or it is at its end.
     public func waitReadable(_ handle: FileHandle, timeout: UInt64?) -> Bool {
         (try? opened(handle)) != nil
     }

@@ -286,3 +286,34 @@ private func writeRead(_ bus: SimI2CBus, _ address: UInt8, _ written: [UInt8], r
         #expect(board.gpio.isHeld(board.line("RELAY")!))
     }
 }
+
+@Suite struct SimEventTests {
+    @Test func eventsDriveLinesAndSensorsAtTheirTimes() throws {
+        let board = SimBoard()
+        try board.schedule(event: "BUTTON=1@1200")
+        try board.schedule(event: "BUTTON=z@1300ms")
+        try board.schedule(event: "climate.pressure=99000.5")
+        try board.schedule(event: "temperature.temperature=-12.25@50")
+        board.clock.advance(nanoseconds: 100_000_000)
+        #expect(board.bme280.pressurePascals == 99000.5)
+        #expect(board.tmp102.temperatureCelsius == -12.25)
+        #expect(board.level("BUTTON") == false)
+        board.clock.advance(nanoseconds: 1_150_000_000)
+        #expect(board.level("BUTTON") == true)
+        board.clock.advance(nanoseconds: 100_000_000)
+        #expect(board.level("BUTTON") == false)
+    }
+
+    @Test(arguments: [
+        ("BUTTON", "expected TARGET=VALUE[@MS]"), ("=1", "expected TARGET=VALUE[@MS]"),
+        ("NOPE=1", "the board has no line 'NOPE'"), ("BUTTON=2", "a line is driven 1, 0 or z (floating)"),
+        ("BUTTON=1@soon", "time after @ is not whole milliseconds"),
+        ("climate.temperature=warm", "'warm' is not a number"),
+        ("temperature.humidity=40", "a tmp102 measures temperature only"),
+        ("climate.wind=3", "a bme280 measures temperature, pressure and humidity"),
+        ("garden.temperature=3", "the board has no simulated sensor 'garden'"),
+    ])
+    func badEventsAreExplained(event: String, reason: String) {
+        #expect(throws: SimEventError(event: event, reason: reason)) { try SimBoard().schedule(event: event) }
+    }
+}

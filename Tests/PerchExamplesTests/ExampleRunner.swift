@@ -1,12 +1,8 @@
 import Foundation
+@testable import PerchCLI
 import PerchCore
-import PerchDecode
-import PerchDevices
 import PerchHALSim
-import PerchInterp
 import PerchPlatform
-import PerchValidate
-import PerchWASI
 import Testing
 
 /// The package root, from this file's path (Tests/PerchExamplesTests/<file>).
@@ -46,61 +42,26 @@ enum ExampleError: Error {
     case load(String)
 }
 
-struct ExampleRun {
-    var exitCode: UInt32?
-    var trap: String?
-    var stdout: String
-    var suspensions: Int
-}
-
-/// Runs a module's `_start` with WASI and the device modules on a simulated board: the
-/// loop `perch run --board sim` runs, sleeping on the board clock when the guest suspends.
-func runOnSimBoard(_ bytes: [UInt8], board: SimBoard, grants: DeviceGrants, arguments: [String] = []) throws -> ExampleRun {
-    let arena = try Arena(capacity: 32 << 20)
-    let loaded: Result<Module, ModuleError> = bytes.withUnsafeBytes { chunk in
-        do throws(ModuleError) {
-            var decoder = try ModuleDecoder(arena: arena)
-            try decoder.feed(chunk)
-            var module = try decoder.finish()
-            try validate(&module, arena: arena)
-            return .success(module)
-        } catch {
-            return .failure(error)
-        }
-    }
-    let module = try loaded.get()
+/// Runs `examples/<name>` the way `perch run --board sim --grant … --sim …` does (the
+/// same `makeRunDevices` and `runModule`), over an in-memory platform whose stdout is kept.
+/// `setUp` may schedule more on the board before the run.
+func runExample(
+    _ name: String, arguments: [String] = [], grants: [String], sim events: [String] = [],
+    setUp: (SimBoard) -> Void = { _ in }
+) throws -> (report: RunReport, stdout: String, board: SimBoard) {
+    let module = FileManager.default.temporaryDirectory.appendingPathComponent("perch-run-\(name)-\(getpid()).wasm")
+    try Data(try buildExample(name)).write(to: module)
+    defer { try? FileManager.default.removeItem(at: module) }
     let files = MemoryFileSystem()
-    let platform = Platform(clock: board.clock, random: DeterministicRandom(), files: files)
-    let wasi = WASI(platform: platform, arguments: ["example"] + arguments, environment: [])
-    let devices = try DeviceHost(board: board.devices, grants: grants)
-    let linker = Linker()
-    linker.register(host: wasi)
-    for hostModule in devices.modules { linker.register(host: hostModule) }
-    let machine = try Machine(arena: arena, valueStackSlots: 1 << 14, callDepth: 1 << 10)
-    let instance: Instance
-    do throws(InstantiationError) {
-        instance = try Instance.instantiate(module, in: arena, linker: linker, machine: machine)
-    } catch {
-        throw ExampleError.load(error.message)
-    }
-    guard let entry = instance.exportedFunction(NameBytes("_start")) else { throw ExampleError.load("no _start") }
-    var run = ExampleRun(exitCode: nil, trap: nil, stdout: "", suspensions: 0)
-    do throws(Trap) {
-        try machine.start(entry, arguments: UnsafeBufferPointer(start: nil, count: 0))
-        loop: while true {
-            switch try machine.run(fuel: 1 << 22) {
-            case .finished: run.exitCode = 0; break loop
-            case .exited(let code): run.exitCode = code; break loop
-            case .hostSuspended(let nanoseconds):
-                run.suspensions += 1
-                board.clock.sleep(nanoseconds: nanoseconds)
-            case .outOfFuel: continue
-            }
-        }
-    } catch {
-        run.trap = error.message
-    }
-    devices.closeAll()
-    run.stdout = String(decoding: files.stdout, as: UTF8.self)
-    return run
+    let base = Platform(clock: SimulatedClock(), random: DeterministicRandom(), files: files)
+    guard case .success(let made?) = try makeRunDevices(board: SimBoard.standardFile, grants: grants, simEvents: events, base: base),
+          let board = made.sim
+    else { throw ExampleError.load("no simulated board") }
+    setUp(board)
+    var request = RunRequest(modulePath: module.path)
+    request.arguments = arguments
+    request.hostModules = made.host.modules
+    let report = runModule(request, platform: made.platform)
+    made.host.closeAll()
+    return (report, String(decoding: files.stdout, as: UTF8.self), board)
 }

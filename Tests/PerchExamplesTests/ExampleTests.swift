@@ -1,16 +1,17 @@
-import PerchDevices
+@testable import PerchCLI
+import PerchCore
 import PerchHALSim
+import PerchPlatform
 import Testing
 
-/// The C examples, built with the Swift toolchain's clang, run by the interpreter on the
-/// simulated board with deterministic (simulated) time.
+/// The C examples, built with the Swift toolchain's clang, run as `perch run --board sim`
+/// runs them: interpreter, WASI and device modules, deterministic simulated time.
 @Suite struct ExampleTests {
     @Test func blinkTogglesTheLEDEvery500ms() throws {
-        let board = SimBoard()
-        let run = try runOnSimBoard(try buildExample("blink"), board: board, grants: DeviceGrants(pins: ["LED"]), arguments: ["3"])
-        #expect(run.trap == nil)
-        #expect(run.exitCode == 0)
-        #expect(run.stdout == """
+        let (report, stdout, board) = try runExample("blink", arguments: ["3"], grants: ["gpio:LED"])
+        #expect(report.error == nil)
+        #expect(report.status == 0)
+        #expect(stdout == """
             0 ms: LED on
             500 ms: LED off
             1000 ms: LED on
@@ -21,27 +22,23 @@ import Testing
             """)
         #expect(board.gpio.history(board.led).map { ($0.timestampNanoseconds / 1_000_000, $0.level) }.elementsEqual(
             [(0, true), (500, false), (1000, true), (1500, false), (2000, true), (2500, false)], by: ==))
-        #expect(run.suspensions == 6)
+        #expect(!board.gpio.isHeld(board.led))
     }
 
     @Test func blinkWithoutAGrantIsDenied() throws {
-        let board = SimBoard()
-        let run = try runOnSimBoard(try buildExample("blink"), board: board, grants: DeviceGrants())
-        #expect(run.exitCode == 1)
-        #expect(run.stdout == "blink: cannot open LED (status 1)\n")
+        let (report, stdout, board) = try runExample("blink", grants: [])
+        #expect(report.status == 1)
+        #expect(stdout == "blink: cannot open LED (status 1)\n")
         #expect(board.gpio.transitionCount(board.led) == 0)
     }
 
     @Test func buttonPressesToggleTheLED() throws {
-        let board = SimBoard()
-        for (press, release) in [(1200, 1300), (2000, 2050)] {
-            board.clock.schedule(atMilliseconds: UInt64(press)) { board.setButton(pressed: true) }
-            board.clock.schedule(atMilliseconds: UInt64(release)) { board.setButton(pressed: false) }
-        }
-        let run = try runOnSimBoard(try buildExample("button"), board: board, grants: DeviceGrants(pins: ["LED", "BUTTON"]))
-        #expect(run.trap == nil)
-        #expect(run.exitCode == 0)
-        #expect(run.stdout == """
+        let (report, stdout, board) = try runExample(
+            "button", grants: ["gpio:LED", "gpio:BUTTON"],
+            sim: ["BUTTON=1@1200", "BUTTON=z@1300", "BUTTON=1@2000", "BUTTON=z@2050"])
+        #expect(report.error == nil)
+        #expect(report.status == 0)
+        #expect(stdout == """
             1200 ms: press 1, LED on
             2000 ms: press 2, LED off
             5000 ms: no press for 3 s, 2 presses
@@ -52,15 +49,13 @@ import Testing
     }
 
     @Test func weatherPrintsTheBME280Readings() throws {
-        let board = SimBoard()
-        board.bme280.temperatureCelsius = 21.37
-        board.bme280.pressurePascals = 100_650
-        board.bme280.humidityPercent = 45.5
-        board.clock.schedule(atMilliseconds: 1500) { board.bme280.temperatureCelsius = -3.2 }
-        let run = try runOnSimBoard(try buildExample("weather"), board: board, grants: DeviceGrants(sensors: ["climate"]))
-        #expect(run.trap == nil)
-        #expect(run.exitCode == 0)
-        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let (report, stdout, _) = try runExample(
+            "weather", grants: ["sensor:climate"],
+            sim: ["climate.temperature=21.37", "climate.pressure=100650", "climate.humidity=45.5",
+                  "climate.temperature=-3.2@1500"])
+        #expect(report.error == nil)
+        #expect(report.status == 0)
+        let lines = stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         // "T ms: C.CCC C, P Pa, H.HHH %RH"; values within the chip's output resolution.
         let expected: [(Int, Double)] = [(0, 21.37), (1000, 21.37), (2000, -3.2)]
@@ -74,16 +69,13 @@ import Testing
     }
 
     @Test func thermostatSwitchesWithHysteresis() throws {
-        let board = SimBoard()
-        board.tmp102.temperatureCelsius = 18.5
-        board.clock.schedule(atMilliseconds: 2500) { board.tmp102.temperatureCelsius = 20.5 }
-        board.clock.schedule(atMilliseconds: 4500) { board.tmp102.temperatureCelsius = 21.5 }
-        board.clock.schedule(atMilliseconds: 7500) { board.tmp102.temperatureCelsius = 19.5 }
-        let run = try runOnSimBoard(
-            try buildExample("thermostat"), board: board, grants: DeviceGrants(pins: ["LED"], sensors: ["temperature"]))
-        #expect(run.trap == nil)
-        #expect(run.exitCode == 0)
-        #expect(run.stdout == """
+        let (report, stdout, board) = try runExample(
+            "thermostat", grants: ["gpio:LED", "sensor:temperature"],
+            sim: ["temperature.temperature=18.5", "temperature.temperature=20.5@2500",
+                  "temperature.temperature=21.5@4500", "temperature.temperature=19.5@7500"])
+        #expect(report.error == nil)
+        #expect(report.status == 0)
+        #expect(stdout == """
             0 ms: 18.500 C, heater on
             1000 ms: 18.500 C, heater on
             2000 ms: 18.500 C, heater on
@@ -98,5 +90,30 @@ import Testing
             """)
         #expect(board.gpio.history(board.led).map { ($0.timestampNanoseconds / 1_000_000, $0.level) }.elementsEqual(
             [(0, true), (5000, false), (8000, true)], by: ==))
+    }
+
+    @Test func boardSetUpErrorsAreReported() throws {
+        let base = Platform(clock: SimulatedClock(), random: DeterministicRandom(), files: MemoryFileSystem())
+        let sim = SimBoard.standardFile
+        var bareMetal = sim
+        bareMetal.platform = .baremetal
+        let failures: [(BoardFile?, [String], [String], String)] = [
+            (nil, ["gpio:LED"], [], "perch: --grant and --sim need a board (--board sim, or --board boards/NAME)"),
+            (sim, ["gpio:LED9"], [], "perch: grant gpio:LED9: the board declares no gpio 'LED9'"),
+            (sim, [], ["LED=2"], "perch: --sim 'LED=2': a line is driven 1, 0 or z (floating)"),
+            (bareMetal, [], [], "perch: board 'sim' is bare metal: its firmware image runs there, not perch run"),
+        ]
+        for (board, grants, events, message) in failures {
+            guard case .failure(let failure) = try makeRunDevices(board: board, grants: grants, simEvents: events, base: base) else {
+                Issue.record("expected a failure for \(message)")
+                continue
+            }
+            #expect(failure.message == message)
+        }
+        #expect(throws: UsageError.self) { try makeRunDevices(board: SimBoard.standardFile, grants: ["LED"], simEvents: [], base: base) }
+        guard case .success(nil) = try makeRunDevices(board: nil, grants: [], simEvents: [], base: base) else {
+            Issue.record("no board means no devices")
+            return
+        }
     }
 }

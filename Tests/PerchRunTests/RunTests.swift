@@ -197,3 +197,46 @@ func runInMemory(_ request: RunRequest, files: MemoryFileSystem = MemoryFileSyst
         #expect(clock.slept == 10_000_000)
     }
 }
+
+/// An import module a test can plug in beside WASI.
+final class CounterModule: HostModule {
+    var calls = 0
+    var moduleName: StaticString { "counter" }
+    func lookup(field: NameBytes) -> Int? { field == "bump" ? 0 : nil }
+    func signature(of index: Int) -> HostSignature { HostSignature("i)i") }
+    func call(_ index: Int, _ call: HostCall) -> HostOutcome {
+        calls += 1
+        call.setI32(0, call.i32(0) &+ 1)
+        return .done
+    }
+}
+
+@Suite struct RunHostModuleAndBoardTests {
+    @Test func extraHostModulesAreLinkedBesideWASI() throws {
+        let wat = """
+            (module
+              (import "counter" "bump" (func $bump (param i32) (result i32)))
+              (func (export "twice") (param i32) (result i32) (call $bump (call $bump (local.get 0)))))
+            """
+        let counter = CounterModule()
+        var request = RunRequest(modulePath: try assemble(wat))
+        request.invoke = "twice"
+        request.arguments = ["40"]
+        request.hostModules = [counter]
+        #expect(runInMemory(request).0.results == ["42"])
+        #expect(counter.calls == 2)
+        request.hostModules = []
+        let (unlinked, _) = runInMemory(request)
+        #expect(unlinked.status == ExitStatus.failure)
+        #expect(unlinked.error?.contains("counter") == true)
+    }
+
+    @Test func aBoardFolderOrFileGivesTheArenaSize() throws {
+        let sim = Repository.root.appendingPathComponent("boards/sim")
+        let board = try readBoard(sim.path)
+        #expect(board.name == "sim")
+        #expect(board.arenaBytes > 0)
+        #expect(try readBoard(sim.appendingPathComponent("board.txt").path).arenaBytes == board.arenaBytes)
+        #expect(throws: UsageError.self) { try readBoard("/nonexistent-board") }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import PerchCore
 import PerchPlatform
 import Testing
@@ -186,6 +187,16 @@ import Testing
         #expect(throws: WASIErrno.notdir) { try linux.addPreopen(hostPath: "/etc/passwd", guestPath: "/x") }
     }
 
+    @Test func aPreopenNamedThroughASymlinkOpens() throws {
+        let sandbox = try Sandbox(.linux)
+        let link = sandbox.hostRoot!.appendingPathComponent("sandbox-link")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "sandbox")
+        let fd = try sandbox.wasi.addPreopen(hostPath: link.path, guestPath: "/via-link")
+        #expect(fd == 4)
+        #expect(sandbox.guest.open("hello.txt", in: fd).0 == .success)
+        #expect(sandbox.guest.open("../secret.txt", in: fd).0 == .notcapable)
+    }
+
     @Test(arguments: SandboxKind.allCases)
     func renumberMovesADescriptor(_ kind: SandboxKind) throws {
         let sandbox = try Sandbox(kind)
@@ -242,5 +253,30 @@ import Testing
         #expect(g.errno("fd_readdir", UInt64(file), UInt64(buffer), 512, 0, UInt64(used)) == .notdir)
         #expect(g.invoke("fd_readdir", [UInt64(dir), UInt64(GuestHarness.memorySize - 8), 16, 0, UInt64(used)])
             == .trap(.outOfBoundsPointer))
+    }
+}
+
+@Suite struct HostStreamTests {
+    @Test func aHostWithClosedStdinAnswersEBADF() throws {
+        let sandbox = try Sandbox(.memory)
+        sandbox.memoryFiles!.stdinClosed = true
+        #expect(sandbox.guest.read(0, 4).0 == .badf)
+        #expect(sandbox.guest.write(1, "still fine").0 == .success)
+    }
+
+    @Test func linuxReadinessFollowsThePipe() throws {
+        let pipe = Pipe()
+        let linux = LinuxPlatform()
+        let reader = PerchCore.FileHandle(raw: pipe.fileHandleForReading.fileDescriptor)
+        #expect(!linux.waitReadable(reader, timeout: 1_000_000))  // nothing written: times out
+        pipe.fileHandleForWriting.write(Data("x".utf8))
+        #expect(linux.waitReadable(reader, timeout: nil))
+        var byte: UInt8 = 0
+        let count = try withUnsafeMutableBytes(of: &byte) { try linux.read(reader, into: $0) }
+        #expect(count == 1)
+        #expect(byte == UInt8(ascii: "x"))
+        try pipe.fileHandleForWriting.close()
+        #expect(linux.waitReadable(reader, timeout: 0))  // end of file is readable too
+        #expect(throws: PlatformError.badHandle) { try linux.read(PerchCore.FileHandle(raw: 999), into: UnsafeMutableRawBufferPointer(start: nil, count: 0)) }
     }
 }
