@@ -6,7 +6,7 @@
 # (heap allocations must be 0; prints ns per toggle against its peers).
 
 DEVICE_EXAMPLES := $(EXAMPLES_OUT)/blink.wasm $(EXAMPLES_OUT)/button.wasm \
-	$(EXAMPLES_OUT)/weather.wasm $(EXAMPLES_OUT)/thermostat.wasm
+	$(EXAMPLES_OUT)/weather.wasm $(EXAMPLES_OUT)/thermostat.wasm $(EXAMPLES_OUT)/swift-blink.wasm
 
 examples: $(DEVICE_EXAMPLES)
 
@@ -17,6 +17,12 @@ $(EXAMPLES_OUT)/$(1).wasm: examples/$(1)/$(1).c toolchain/sdk/perch.h | $(EXAMPL
 endef
 $(foreach example,blink button weather thermostat,$(eval $(call device_example,$(example))))
 
+# Embedded Swift against toolchain/guest-swift/Devices.swift.
+$(EXAMPLES_OUT)/swift-blink.wasm: examples/swift-blink/Main.swift toolchain/guest-swift/Devices.swift toolchain/guest-swift/WASI.swift | $(EXAMPLES_OUT)
+	$(GUEST_SWIFTC) -target wasm32-unknown-none-wasm $(GUEST_SWIFTFLAGS) -c $^ -o $(EXAMPLES_OUT)/swift-blink.o
+	$(GUEST_WASMLD) $(EXAMPLES_OUT)/swift-blink.o -o $@ --no-entry --export=_start --strip-debug \
+		$(WASI_SYSROOT)/lib/wasm32-wasi/libc.a
+
 .PHONY: demo-devices bench-devices
 demo-devices: build $(DEVICE_EXAMPLES)
 	.build/debug/perch run --board boards/sim --grant gpio:LED $(EXAMPLES_OUT)/blink.wasm 3
@@ -26,6 +32,7 @@ demo-devices: build $(DEVICE_EXAMPLES)
 		--sim climate.temperature=21.5 --sim climate.humidity=55 --sim climate.temperature=23@1500 $(EXAMPLES_OUT)/weather.wasm
 	.build/debug/perch run --board boards/sim --grant sensor:temperature --grant gpio:LED \
 		--sim temperature.temperature=18.5 --sim temperature.temperature=21.5@4500 $(EXAMPLES_OUT)/thermostat.wasm
+	.build/debug/perch run --board boards/sim --grant gpio:LED $(EXAMPLES_OUT)/swift-blink.wasm
 	-.build/debug/perch run --board boards/sim $(EXAMPLES_OUT)/blink.wasm
 
 bench-devices:
