@@ -81,15 +81,15 @@ test-host:
 	exit $$status
 
 test-embedded: embedded
-	.build-embedded/debug/perch selftest | sed -E 's/^selftest: /embedded x86_64 selftest: /'
+	.build-embedded/debug/perch selftest --verbose | sed -E 's/^selftest: /embedded x86_64 selftest: /'
 
 test-aarch64: cross-aarch64
 	$(QEMU_AARCH64) out/aarch64/perch --version
-	$(QEMU_AARCH64) out/aarch64/perch selftest | sed -E 's/^selftest: /qemu-aarch64 selftest: /'
+	$(QEMU_AARCH64) out/aarch64/perch selftest --verbose | sed -E 's/^selftest: /qemu-aarch64 selftest: /'
 
 test-armv7: cross-armv7
 	$(QEMU_ARM) out/armv7/perch --version
-	$(QEMU_ARM) out/armv7/perch selftest | sed -E 's/^selftest: /qemu-arm selftest: /'
+	$(QEMU_ARM) out/armv7/perch selftest --verbose | sed -E 's/^selftest: /qemu-arm selftest: /'
 
 # The image's exit status (semihosting) is its failure count; 255 means it faulted.
 # QEMU writes semihosting output to its stderr.

@@ -26,7 +26,7 @@ int perch_file_type(uint32_t mode) {
 }
 
 int perch_openat(int dirfd, const char *name, int flags) {
-    int o = O_NOFOLLOW | O_CLOEXEC;
+    int o = (flags & PERCH_O_FOLLOW) ? O_CLOEXEC : (O_NOFOLLOW | O_CLOEXEC);
     int rw = (flags & PERCH_O_READ) && (flags & PERCH_O_WRITE);
     o |= rw ? O_RDWR : (flags & PERCH_O_WRITE) ? O_WRONLY : O_RDONLY;
     if (flags & PERCH_O_CREATE) o |= O_CREAT;

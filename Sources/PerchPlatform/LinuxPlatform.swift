@@ -61,7 +61,8 @@ public final class LinuxPlatform: PlatformClock, RandomSource, FileSystem {
 
     public func openPreopen(_ path: UnsafeRawBufferPointer) throws(PlatformError) -> FileHandle {
         let name = try cName(path, half: 0)
-        let fd = try check(perch_openat(-1, name, Int32(PERCH_O_READ | PERCH_O_DIRECTORY)))
+        // The user named this directory: a symlink to it is fine (`--dir /tmp` on some systems).
+        let fd = try check(perch_openat(-1, name, Int32(PERCH_O_READ | PERCH_O_DIRECTORY | PERCH_O_FOLLOW)))
         return FileHandle(raw: Int32(truncatingIfNeeded: fd))
     }
 

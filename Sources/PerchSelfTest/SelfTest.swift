@@ -85,11 +85,15 @@ public struct SelfTestResults {
 }
 
 /// Runs the groups `include` accepts (all by default), printing one line per failed
-/// check and then `selftest: N passed, N failed`.
+/// check and then `selftest: N passed, N failed`. `willRun` hears each group's name
+/// first, so a Swift trap (which ends an Embedded build silently) can be placed.
 @discardableResult
-public func runSelfTests(include: (StaticString) -> Bool = { _ in true }) -> SelfTestResults {
+public func runSelfTests(
+    include: (StaticString) -> Bool = { _ in true }, willRun: (StaticString) -> Void = { _ in }
+) -> SelfTestResults {
     var results = SelfTestResults()
     for group in SelfTestGroup.all where include(group.name) {
+        willRun(group.name)
         var t = SelfTest(group: group.name)
         group.run(&t)
         results.passed += t.passed

@@ -287,7 +287,7 @@ struct ModuleContext {
         for (index, export) in exports.enumerated() {
             var hash: UInt32 = 2_166_136_261
             for byte in export.name.bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-            var slot = Int(hash) & (capacity &- 1)
+            var slot = Int(truncatingIfNeeded: hash) & (capacity &- 1)  // Int(hash) traps on 32-bit boards
             while slots[slot] >= 0 {
                 if exports[Int(slots[slot])].name == export.name {
                     throw ModuleError(.invalid(.duplicateExportName), at: offset(export.name.start))

@@ -134,6 +134,7 @@ private func parse(_ arguments: [String], _ command: Command = probe) throws(Usa
     @Test func selftestPassesOnTheHost() {
         #expect(perchMain(["selftest"]) == ExitStatus.success)
         #expect(perchMain(["selftest", "--group", "arena", "--group=bytesize"]) == ExitStatus.success)
+        #expect(perchMain(["selftest", "--verbose", "--group", "arena"]) == ExitStatus.success)
     }
 
     @Test func commandNamesAreUnique() {

@@ -187,6 +187,16 @@ import Testing
         #expect(throws: WASIErrno.notdir) { try linux.addPreopen(hostPath: "/etc/passwd", guestPath: "/x") }
     }
 
+    @Test func aPreopenNamedThroughASymlinkOpens() throws {
+        let sandbox = try Sandbox(.linux)
+        let link = sandbox.hostRoot!.appendingPathComponent("sandbox-link")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "sandbox")
+        let fd = try sandbox.wasi.addPreopen(hostPath: link.path, guestPath: "/via-link")
+        #expect(fd == 4)
+        #expect(sandbox.guest.open("hello.txt", in: fd).0 == .success)
+        #expect(sandbox.guest.open("../secret.txt", in: fd).0 == .notcapable)
+    }
+
     @Test(arguments: SandboxKind.allCases)
     func renumberMovesADescriptor(_ kind: SandboxKind) throws {
         let sandbox = try Sandbox(kind)

@@ -12,6 +12,8 @@
 enum {
     PERCH_O_READ = 1, PERCH_O_WRITE = 2, PERCH_O_CREATE = 4, PERCH_O_EXCL = 8,
     PERCH_O_TRUNC = 16, PERCH_O_DIRECTORY = 32, PERCH_O_APPEND = 64, PERCH_O_NONBLOCK = 128,
+    // Only for preopens named by the user: follow a symlink as the last component.
+    PERCH_O_FOLLOW = 256,
 };
 
 typedef struct {
@@ -23,8 +25,8 @@ typedef struct {
 // (WASI filetype numbering; sockets reported as stream sockets by the caller).
 int perch_file_type(uint32_t mode);
 
-// dirfd < 0 with an absolute path opens a host path (preopens only).
-// Always O_NOFOLLOW | O_CLOEXEC.
+// dirfd < 0 opens a host path relative to the working directory (preopens only).
+// Always O_CLOEXEC, and O_NOFOLLOW unless PERCH_O_FOLLOW.
 int perch_openat(int dirfd, const char *name, int flags);
 int perch_close(int fd);
 long perch_read(int fd, void *buf, size_t count);

@@ -19,10 +19,20 @@ _Noreturn void perch_reset_handler(void) {
     perch_mcu_exit(perch_mcu_main());
 }
 
+static char context[48];
+
+void perch_mcu_set_context(const unsigned char *name, long count) {
+    long n = 0;
+    for (; n < count && n < (long)sizeof context - 1; n++) context[n] = (char)name[n];
+    context[n] = 0;
+}
+
 // A fault (a Swift trap is an undefined instruction) ends the run with a distinct status
-// instead of hanging the emulator.
+// instead of hanging the emulator, naming what was running.
 static _Noreturn void perch_fault_handler(void) {
-    perch_mcu_write("perch-mcu: fault (Swift trap or bad memory access)\n");
+    perch_mcu_write("perch-mcu: fault (Swift trap or bad memory access) in: ");
+    perch_mcu_write(context[0] ? context : "startup");
+    perch_mcu_write("\n");
     perch_mcu_exit(255);
 }
 
