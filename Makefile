@@ -109,6 +109,9 @@ demo: setup build examples
 # `make examples` builds examples/{hello,files,swift-hello} into out/examples/.
 include toolchain/examples.mk
 
+# --- devices: examples against toolchain/sdk/perch.h, demo on the simulated board, bench ---
+include toolchain/sdk/devices.mk
+
 # Every ../shared/bench program under an optimised `perch run` must print its expected
 # checksum (the debug build used by test-host would take minutes per program).
 test-bench-checksums:

@@ -37,6 +37,40 @@ func buildExample(_ name: String) throws -> [UInt8] {
     return Array(try Data(contentsOf: output))
 }
 
+/// Builds `examples/<name>/Main.swift` with the guest SDK (WASI.swift, Devices.swift) for
+/// wasm32 as Embedded Swift, the way toolchain/sdk/devices.mk does.
+func buildSwiftExample(_ name: String) throws -> [UInt8] {
+    let bin = ProcessInfo.processInfo.environment["PERCH_GUEST_BIN"] ?? "/opt/swift/usr/bin"
+    let temporary = FileManager.default.temporaryDirectory
+    let object = temporary.appendingPathComponent("perch-example-\(name)-\(getpid()).o")
+    let output = temporary.appendingPathComponent("perch-example-\(name)-\(getpid()).wasm")
+    defer {
+        try? FileManager.default.removeItem(at: object)
+        try? FileManager.default.removeItem(at: output)
+    }
+    let sdk = packageRoot.appendingPathComponent("toolchain/guest-swift")
+    try runTool(bin + "/swiftc", [
+        "-target", "wasm32-unknown-none-wasm", "-Osize", "-enable-experimental-feature", "Embedded",
+        "-enable-experimental-feature", "Extern", "-wmo", "-parse-as-library", "-Xfrontend", "-disable-stack-protector",
+        "-Xcc", "-mcpu=mvp", "-c", packageRoot.appendingPathComponent("examples/\(name)/Main.swift").path,
+        sdk.appendingPathComponent("Devices.swift").path, sdk.appendingPathComponent("WASI.swift").path,
+        "-o", object.path,
+    ], name)
+    try runTool(bin + "/wasm-ld", [
+        object.path, "-o", output.path, "--no-entry", "--export=_start", "--strip-debug", "/usr/lib/wasm32-wasi/libc.a",
+    ], name)
+    return Array(try Data(contentsOf: output))
+}
+
+private func runTool(_ tool: String, _ arguments: [String], _ name: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = arguments
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw ExampleError.buildFailed(name) }
+}
+
 enum ExampleError: Error {
     case buildFailed(String)
     case load(String)
@@ -50,7 +84,8 @@ func runExample(
     setUp: (SimBoard) -> Void = { _ in }
 ) throws -> (report: RunReport, stdout: String, board: SimBoard) {
     let module = FileManager.default.temporaryDirectory.appendingPathComponent("perch-run-\(name)-\(getpid()).wasm")
-    try Data(try buildExample(name)).write(to: module)
+    let isSwift = FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("examples/\(name)/Main.swift").path)
+    try Data(try isSwift ? buildSwiftExample(name) : buildExample(name)).write(to: module)
     defer { try? FileManager.default.removeItem(at: module) }
     let files = MemoryFileSystem()
     let base = Platform(clock: SimulatedClock(), random: DeterministicRandom(), files: files)

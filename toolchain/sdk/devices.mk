@@ -1,0 +1,40 @@
+# Device examples and benchmark (included by the top-level Makefile).
+#
+# `make examples` also builds examples/{blink,button,weather,thermostat} against
+# toolchain/sdk/perch.h; `make demo-devices` runs them on the simulated board with
+# scripted button presses and temperatures; `make bench-devices` measures host calls
+# (heap allocations must be 0; prints ns per toggle against its peers).
+
+DEVICE_EXAMPLES := $(EXAMPLES_OUT)/blink.wasm $(EXAMPLES_OUT)/button.wasm \
+	$(EXAMPLES_OUT)/weather.wasm $(EXAMPLES_OUT)/thermostat.wasm $(EXAMPLES_OUT)/swift-blink.wasm
+
+examples: $(DEVICE_EXAMPLES)
+
+define device_example
+$(EXAMPLES_OUT)/$(1).wasm: examples/$(1)/$(1).c toolchain/sdk/perch.h | $(EXAMPLES_OUT)
+	@test -n "$(WASM_RT)" || { echo "no wasm32 compiler-rt: apt-get install libclang-rt-dev-wasm32" >&2; exit 1; }
+	$(GUEST_CC) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) $(GUEST_CFLAGS) -I toolchain/sdk $$< -o $$@ $(GUEST_LDFLAGS)
+endef
+$(foreach example,blink button weather thermostat,$(eval $(call device_example,$(example))))
+
+# Embedded Swift against toolchain/guest-swift/Devices.swift.
+$(EXAMPLES_OUT)/swift-blink.wasm: examples/swift-blink/Main.swift toolchain/guest-swift/Devices.swift toolchain/guest-swift/WASI.swift | $(EXAMPLES_OUT)
+	$(GUEST_SWIFTC) -target wasm32-unknown-none-wasm $(GUEST_SWIFTFLAGS) -c $^ -o $(EXAMPLES_OUT)/swift-blink.o
+	$(GUEST_WASMLD) $(EXAMPLES_OUT)/swift-blink.o -o $@ --no-entry --export=_start --strip-debug \
+		$(WASI_SYSROOT)/lib/wasm32-wasi/libc.a
+
+.PHONY: demo-devices bench-devices
+demo-devices: build $(DEVICE_EXAMPLES)
+	.build/debug/perch run --board boards/sim --grant gpio:LED $(EXAMPLES_OUT)/blink.wasm 3
+	.build/debug/perch run --board boards/sim --grant gpio:LED --grant gpio:BUTTON \
+		--sim BUTTON=1@1200 --sim BUTTON=z@1300 --sim BUTTON=1@2000 --sim BUTTON=z@2100 $(EXAMPLES_OUT)/button.wasm
+	.build/debug/perch run --board boards/sim --grant sensor:climate \
+		--sim climate.temperature=21.5 --sim climate.humidity=55 --sim climate.temperature=23@1500 $(EXAMPLES_OUT)/weather.wasm
+	.build/debug/perch run --board boards/sim --grant sensor:temperature --grant gpio:LED \
+		--sim temperature.temperature=18.5 --sim temperature.temperature=21.5@4500 $(EXAMPLES_OUT)/thermostat.wasm
+	.build/debug/perch run --board boards/sim --grant gpio:LED $(EXAMPLES_OUT)/swift-blink.wasm
+	-.build/debug/perch run --board boards/sim $(EXAMPLES_OUT)/blink.wasm
+
+bench-devices:
+	$(SWIFT) build -c release --product perch-devices-bench
+	.build/release/perch-devices-bench
