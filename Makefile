@@ -25,7 +25,8 @@ QEMU_M4 := timeout 60 qemu-system-arm -M mps2-an386 -nographic -semihosting-conf
 # `make test` runs these tiers in order; each prints its own `N passed, N failed` line.
 # To add a tier (spectest, examples, ...): write a `test-NAME` target that ends with such
 # a line and exits non-zero on failure, and append it here.
-TEST_TIERS := test-host test-embedded test-aarch64 test-armv7 test-cortex-m4 test-bench-checksums
+TEST_TIERS := test-host test-embedded test-aarch64 test-armv7 test-spectest-aarch64 test-spectest-armv7 \
+	test-cortex-m4 test-bench-checksums
 
 .PHONY: help setup build embedded cross-aarch64 cross-armv7 cortex-m4 test $(TEST_TIERS) demo clean
 
@@ -90,6 +91,19 @@ test-aarch64: cross-aarch64
 test-armv7: cross-armv7
 	$(QEMU_ARM) out/armv7/perch --version
 	$(QEMU_ARM) out/armv7/perch selftest --verbose | sed -E 's/^selftest: /qemu-arm selftest: /'
+
+# The whole wasm2 spec suite (148 scripts: every module validated, non-SIMD ones executed)
+# under each cross-built binary. On armv7 `Int` is 32 bits, so a conversion that is harmless
+# on the host can trap there, and an Embedded trap kills the process without a word; a
+# crash fails the tier through pipefail. Skipped (SIMD execution) commands are counted.
+SPEC_SCRIPTS = $(sort $(wildcard $(PERCH_SHARED)/spec/wasm2/json/*/*.json $(PERCH_SHARED)/spec/wasm2/json/simd/*/*.json))
+SPEC_TOTAL = sed -E 's/^spectest: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$$/$(1) spectest wasm2 ($(words $(SPEC_SCRIPTS)) scripts, \3 skipped): \1 passed, \2 failed/'
+
+test-spectest-aarch64: cross-aarch64
+	$(QEMU_AARCH64) out/aarch64/perch spectest --quiet $(SPEC_SCRIPTS) | $(call SPEC_TOTAL,qemu-aarch64)
+
+test-spectest-armv7: cross-armv7
+	$(QEMU_ARM) out/armv7/perch spectest --quiet $(SPEC_SCRIPTS) | $(call SPEC_TOTAL,qemu-arm)
 
 # The image's exit status (semihosting) is its failure count; 255 means it faulted.
 # QEMU writes semihosting output to its stderr.

@@ -51,7 +51,7 @@ final class InterpreterAppRunner: AppRunner {
         let arena: Arena
         let copy: UnsafeMutableRawPointer
         do throws(ArenaError) {
-            arena = try Arena(capacity: Int(manifest.arenaSize))
+            arena = try Arena(capacity: manifest.arenaByteCount)
             copy = try arena.allocateLow(bytes.count, alignment: 16, for: .moduleBytes)
         } catch {
             throw .instantiateFailed(error.message)
@@ -174,7 +174,7 @@ final class InterpretedApp: AppInstance {
         else { return nil }
         let address = UInt32(truncatingIfNeeded: packed >> 32)
         let length = UInt32(truncatingIfNeeded: packed)
-        guard Int(length) <= SupervisedBudget.maxStateBytes, let bytes = instance.memory.range(address, length) else {
+        guard UInt(length) <= UInt(SupervisedBudget.maxStateBytes), let bytes = instance.memory.range(address, length) else {
             return nil
         }
         return Array(UnsafeRawBufferPointer(bytes))

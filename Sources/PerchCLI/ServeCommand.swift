@@ -118,9 +118,9 @@ private func serveLoop(_ supervisor: Supervisor, _ server: LinkServer, _ sim: Si
             }
         }
         var waitMs = 1000
-        if let next { waitMs = next == 0 ? 0 : Int(min((next + 999_999) / 1_000_000, 1000)) }
+        if let next { waitMs = next == 0 ? 0 : Int(min((next - 1) / 1_000_000 + 1, 1000)) }  // rounded up, no overflow
         if let deadline {
-            let left = deadline > now ? Int((deadline - now) / 1_000_000) : 0
+            let left = deadline > now ? Int(min((deadline - now) / 1_000_000, 1000)) : 0
             waitMs = min(waitMs, left)
         }
         server.service(timeoutMs: waitMs)

@@ -66,14 +66,15 @@ extension Command {
             }
             let module: [UInt8]
             do throws(FileError) { module = try readFile(path) } catch { throw .file(error) }
-            let version = UInt64(try arguments.integer("version") ?? Int(perch_link_realtime_seconds()))
-            let arena = try arguments.size("arena") ?? 1 << 20
-            let fuel = try arguments.integer("fuel") ?? 100_000
-            guard arena <= Int(UInt32.max) else { throw .badSize(flag: "arena", value: String(arena)) }
-            guard fuel <= Int(UInt32.max) else { throw .badNumber(flag: "fuel", value: String(fuel)) }
+            // Flags parse as non-negative; the clock stays UInt64 (Int would trap on armv7 after 2038).
+            let version = try arguments.integer("version").map { UInt64($0) } ?? perch_link_realtime_seconds()
+            let arenaFlag = try arguments.size("arena") ?? 1 << 20
+            let fuelFlag = try arguments.integer("fuel") ?? 100_000
+            guard let arena = UInt32(exactly: arenaFlag) else { throw .badSize(flag: "arena", value: String(arenaFlag)) }
+            guard let fuel = UInt32(exactly: fuelFlag) else { throw .badNumber(flag: "fuel", value: String(fuelFlag)) }
             guard let deploy = makeDeploy(
                 module: module, app: app, version: version, grants: arguments.values("grant"),
-                arenaSize: UInt32(arena), fuelSlice: UInt32(fuel), signer: key)
+                arenaSize: arena, fuelSlice: fuel, signer: key)
             else {
                 printError("perch: grants must be 1-64 printable characters, unique, at most 32")
                 return ExitStatus.usage

@@ -214,10 +214,13 @@ public final class Instance {
             guard let code = function.code else { throw .notValidated(function: UInt32(index)) }
             let typeIndex = Int(function.typeIndex)
             let type = module.types[typeIndex]
+            // Summed without wrapping and capped below 2^30, so `Int(frameSlots)` cannot trap on
+            // 32-bit targets; a frame that large exceeds any value stack, so calls still refuse it.
+            let frameSlots = UInt64(type.paramSlots) + UInt64(code.localSlots) + UInt64(code.maxStackSlots) + 1
             functionRecords[index] = FunctionRecord(
                 type: UnsafePointer(module.types.baseAddress! + typeIndex), instance: record,
                 entry: code.entry, end: code.end, sideTable: code.sideTable, localSlots: code.localSlots,
-                frameSlots: type.paramSlots &+ code.localSlots &+ code.maxStackSlots &+ 1,
+                frameSlots: UInt32(min(frameSlots, 1 << 30 - 1)),
                 paramSlots: type.paramSlots, resultSlots: type.resultSlots, index: UInt32(index),
                 hostFunction: -1, host: nil)
             functions[index] = functionRecords.baseAddress! + index
@@ -229,7 +232,8 @@ public final class Instance {
             let ceiling = UInt64(type.limits.max ?? UInt32.max)
             let capacity = max(UInt64(type.limits.min), min(ceiling, UInt64(type.limits.min) &+ UInt64(budget.tableGrowElements)))
             let table = try high(TableRecord.self, 1, .table)
-            let elements = try high(UInt64.self, Int(capacity), .table)
+            // Clamping is harmless: a capacity beyond Int.max cannot fit, and the arena says so.
+            let elements = try high(UInt64.self, Int(clamping: capacity), .table)
             table[0] = TableRecord(
                 elements: elements.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: type.limits.min,
                 capacity: UInt32(capacity), max: type.limits.max, elementType: type.elementType)

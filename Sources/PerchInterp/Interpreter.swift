@@ -218,7 +218,7 @@ extension Machine {
                 let args = sp - Int(c.paramSlots)
                 guard let entry = c.entry else {
                     // Host function: arguments straight off the value stack.
-                    guard args + max(Int(c.paramSlots), Int(c.resultSlots)) <= stackEnd else {
+                    guard max(Int(c.paramSlots), Int(c.resultSlots)) <= stackEnd - args else {
                         throw makeTrap(function, .callStackExhausted, at: op)
                     }
                     let outcome = try callHost(callee, args: args, memory: GuestMemory(base: memBase, size: Int(truncatingIfNeeded: memSize)))
@@ -239,7 +239,7 @@ extension Machine {
                     reloadMemory(instance, &memBase, &memSize)
                     break
                 }
-                guard depth < callDepth, args + Int(c.frameSlots) <= stackEnd else {
+                guard depth < callDepth, Int(c.frameSlots) <= stackEnd - args else {
                     throw makeTrap(function, .callStackExhausted, at: op)
                 }
                 frames[depth] = Frame(returnPC: pc, returnSTP: stp, fp: fp, function: function)

@@ -29,6 +29,12 @@ public struct Manifest: Sendable, Equatable {
     public var fuelSlice: UInt32
     public var grants: [String]
 
+    // The sizes as Int, clamped rather than converted: `Int(x)` traps on 32-bit targets for
+    // x >= 2^31, and no module or arena that large fits there, so the file-size and arena
+    // checks downstream reject the clamped value.
+    public var moduleByteCount: Int { Int(clamping: moduleSize) }
+    public var arenaByteCount: Int { Int(clamping: arenaSize) }
+
     public init(
         app: String, version: UInt64, moduleSize: UInt32, moduleSHA256: [UInt8],
         arenaSize: UInt32, fuelSlice: UInt32, grants: [String]

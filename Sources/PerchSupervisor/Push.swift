@@ -5,9 +5,9 @@ public func makeDeploy(
     module: [UInt8], app: String, version: UInt64, grants: [String], arenaSize: UInt32, fuelSlice: UInt32,
     signer: Ed25519.KeyPair
 ) -> Deploy? {
-    guard module.count <= Int(UInt32.max) else { return nil }
+    guard let moduleSize = UInt32(exactly: module.count) else { return nil }
     let manifest = Manifest(
-        app: app, version: version, moduleSize: UInt32(module.count), moduleSHA256: SHA256.hash(module),
+        app: app, version: version, moduleSize: moduleSize, moduleSHA256: SHA256.hash(module),
         arenaSize: arenaSize, fuelSlice: fuelSlice, grants: grants)
     guard let bytes = manifest.encoded() else { return nil }
     return Deploy(manifestBytes: bytes, signature: Ed25519.sign(bytes, with: signer), manifest: manifest)
@@ -86,6 +86,7 @@ private func pushOnce(
     guard case .uploadAccepted(let start) = try ask(.uploadBegin(manifest: deploy.manifestBytes, signature: deploy.signature), options.replyTimeoutMs) else {
         throw .link(.unexpectedReply("upload-begin"))
     }
+    guard UInt(start) <= UInt(module.count) else { throw .link(.unexpectedReply("upload-begin")) }
     var offset = Int(start)
     if offset > 0 { progress("resuming \(app) v\(deploy.manifest.version) at byte \(offset) of \(module.count)") }
     resumedFrom = offset
@@ -100,7 +101,7 @@ private func pushOnce(
             }
         }
         let reply = try result.get()
-        guard case .chunkAck(let next) = reply, Int(next) <= module.count else {
+        guard case .chunkAck(let next) = reply, UInt(next) <= UInt(module.count) else {
             throw .link(.unexpectedReply("chunk"))
         }
         offset = Int(next)

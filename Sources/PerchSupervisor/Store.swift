@@ -255,7 +255,7 @@ public final class Store {
         let encoded = deploy.encoded()
         var offset = 0
         if let existing = try? readSmall(path(app, slot, ".deploy")), existing == encoded {
-            offset = min(files.size(path(app, slot, ".wasm")) ?? 0, Int(deploy.manifest.moduleSize))
+            offset = min(files.size(path(app, slot, ".wasm")) ?? 0, deploy.manifest.moduleByteCount)
         } else {
             do throws(StoreIOError) {
                 try files.remove(path(app, slot, ".deploy"), directory: false)
@@ -282,7 +282,7 @@ public final class Store {
         guard let i = uploads.firstIndex(where: { sameBytes($0.app, app) }) else { throw .noUpload(app) }
         let u = uploads[i].upload
         guard offset == u.received else { throw .wrongOffset(expected: u.received, got: offset) }
-        let limit = Int(u.deploy.manifest.moduleSize)
+        let limit = u.deploy.manifest.moduleByteCount
         guard data.count <= limit - offset else { throw .tooLarge(limit: limit) }
         do throws(StoreIOError) {
             try files.write(path(app, u.slot, ".wasm"), at: offset, data, truncate: true, sync: false)
@@ -298,7 +298,7 @@ public final class Store {
     public func finishUpload(_ app: String) throws(StoreError) -> (slot: Slot, deploy: Deploy) {
         guard let u = upload(app) else { throw .noUpload(app) }
         let modulePath = path(app, u.slot, ".wasm")
-        let expected = Int(u.deploy.manifest.moduleSize)
+        let expected = u.deploy.manifest.moduleByteCount
         let size = files.size(modulePath) ?? 0
         guard size == expected else { throw .sizeMismatch(expected: expected, got: size) }
         let digest = try hashFile(modulePath, size: size)
@@ -413,7 +413,7 @@ public final class Store {
     public func loadModule(_ app: String, _ slot: Slot) throws(StoreError) -> (bytes: [UInt8], deploy: Deploy) {
         guard let deploy = deploy(app, slot) else { throw .corrupt(app: app, what: "slot manifest missing") }
         let modulePath = path(app, slot, ".wasm")
-        let size = Int(deploy.manifest.moduleSize)
+        let size = deploy.manifest.moduleByteCount
         guard files.size(modulePath) == size else { throw .corrupt(app: app, what: "module size differs from its manifest") }
         var bytes = [UInt8](repeating: 0, count: size)
         var failure: StoreIOError?

@@ -390,7 +390,7 @@ public final class Supervisor {
             }
             // A repeated or skipped chunk is answered with where the store is, so the
             // sender resynchronises instead of failing.
-            guard Int(offset) == upload.received else {
+            guard UInt(offset) == UInt(upload.received) else {
                 reply(.chunkAck(nextOffset: UInt32(truncatingIfNeeded: upload.received)))
                 return
             }
@@ -490,7 +490,7 @@ public final class Supervisor {
         guard let deploy = store.deploy(app, spare), deploy.manifest.version == version,
             deploy.manifest.moduleSHA256 == hash
         else { return 0 }
-        return min(store.files.size(store.path(app, spare, ".wasm")) ?? 0, Int(deploy.manifest.moduleSize))
+        return min(store.files.size(store.path(app, spare, ".wasm")) ?? 0, deploy.manifest.moduleByteCount)
     }
 
     /// Steps 2-5 of the swap; the health window (runRound) does the rest. Nil when the new

@@ -257,7 +257,7 @@ struct FunctionValidator {
     /// The types a branch to label `depth` carries, after checking the label exists.
     @inline(__always)
     func labelTypes(_ depth: UInt32) throws(ModuleError) -> (UnsafeRawPointer?, UInt32) {
-        guard Int(depth) < controls.count else { throw invalid(.unknownLabel(depth)) }
+        guard depth.isIndex(below: controls.count) else { throw invalid(.unknownLabel(depth)) }
         let label = controls.base[controls.count &- 1 &- Int(depth)]
         return label.kind == .loop ? (label.params, label.paramCount) : (label.results, label.resultCount)
     }
@@ -291,7 +291,7 @@ struct FunctionValidator {
 
     @inline(__always)
     func localType(_ index: UInt32) throws(ModuleError) -> UInt8 {
-        if Int(index) < params.count { return params[Int(index)] }
+        if index.isIndex(below: params.count) { return params[Int(index)] }
         guard UInt64(index) < localCount else { throw invalid(.unknownLocal(index)) }
         // Few runs are usual; search them in halves all the same.
         var low = 0
@@ -317,7 +317,7 @@ struct FunctionValidator {
 
     @inline(__always)
     func globalType(_ index: UInt32) throws(ModuleError) -> GlobalType {
-        guard Int(index) < context.globals.count else { throw invalid(.unknownGlobal(index)) }
+        guard index.isIndex(below: context.globals.count) else { throw invalid(.unknownGlobal(index)) }
         return context.globals[Int(index)].type
     }
 
@@ -326,12 +326,12 @@ struct FunctionValidator {
     }
 
     mutating func tableType(_ index: UInt32) throws(ModuleError) -> UInt8 {
-        guard Int(index) < context.tables.count else { throw invalid(.unknownTable(index)) }
+        guard index.isIndex(below: context.tables.count) else { throw invalid(.unknownTable(index)) }
         return context.tables[Int(index)].elementType.rawValue
     }
 
     mutating func functionType(ofFunction index: UInt32) throws(ModuleError) -> FuncType {
-        guard Int(index) < context.functions.count else { throw invalid(.unknownFunction(index)) }
+        guard index.isIndex(below: context.functions.count) else { throw invalid(.unknownFunction(index)) }
         return context.types[Int(context.functions[Int(index)].typeIndex)]
     }
 
@@ -432,7 +432,7 @@ struct FunctionValidator {
                 let typeIndex = try reader.readU32()
                 let table = try reader.readU32()
                 guard try tableType(table) == T.funcref else { throw invalid(.typeMismatch) }
-                guard Int(typeIndex) < context.types.count else { throw invalid(.unknownType(typeIndex)) }
+                guard typeIndex.isIndex(below: context.types.count) else { throw invalid(.unknownType(typeIndex)) }
                 let type = context.types[Int(typeIndex)]
                 try pop(T.i32)
                 try popParams(type)
@@ -511,7 +511,7 @@ struct FunctionValidator {
                 try push(T.i32)
             case 0xD2:
                 let index = try reader.readU32()
-                guard Int(index) < context.functions.count else { throw invalid(.unknownFunction(index)) }
+                guard index.isIndex(below: context.functions.count) else { throw invalid(.unknownFunction(index)) }
                 guard context.isDeclaredReference(index) else { throw invalid(.undeclaredFunctionReference) }
                 try push(T.funcref)
             case 0xFC: try prefixedFC()
@@ -547,6 +547,7 @@ struct FunctionValidator {
         // Every label must take the values on the stack (spec 3.3.8.8), without popping them.
         let afterDefault = reader.position
         reader.position = labelsStart
+        // Each label above took at least a byte, so count < body size: Int(count) cannot trap.
         try branches.reserve(Int(count) &+ 1, arena: arena, at: reader)
         for k in 0...Int(count) {
             let depth = k < Int(count) ? try reader.readU32() : defaultDepth
@@ -642,12 +643,12 @@ struct FunctionValidator {
         case 12:  // table.init
             let segment = try reader.readU32()
             let table = try tableType(try reader.readU32())
-            guard Int(segment) < context.elements.count else { throw invalid(.unknownElemSegment(segment)) }
+            guard segment.isIndex(below: context.elements.count) else { throw invalid(.unknownElemSegment(segment)) }
             guard context.elements[Int(segment)].elementType.rawValue == table else { throw invalid(.typeMismatch) }
             try threeI32()
         case 13:  // elem.drop
             let segment = try reader.readU32()
-            guard Int(segment) < context.elements.count else { throw invalid(.unknownElemSegment(segment)) }
+            guard segment.isIndex(below: context.elements.count) else { throw invalid(.unknownElemSegment(segment)) }
         case 14:  // table.copy
             let destination = try tableType(try reader.readU32())
             let source = try tableType(try reader.readU32())

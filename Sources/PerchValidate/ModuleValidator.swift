@@ -186,7 +186,7 @@ struct ModuleContext {
     }
 
     func checkFunctionTypes() throws(ModuleError) {
-        for (index, function) in functions.enumerated() where Int(function.typeIndex) >= types.count {
+        for (index, function) in functions.enumerated() where !function.typeIndex.isIndex(below: types.count) {
             let at = index < importedFunctionCount ? importOffset(.function, index) : offset(function.body.baseAddress)
             throw ModuleError(.invalid(.unknownType(function.typeIndex)), at: at)
         }
@@ -224,7 +224,7 @@ struct ModuleContext {
             let type = segment.elementType.rawValue
             if segment.mode == .active {
                 let at = offset(segment.offset.code.baseAddress)
-                guard Int(segment.table) < tables.count else {
+                guard segment.table.isIndex(below: tables.count) else {
                     throw ModuleError(.invalid(.unknownTable(segment.table)), at: at)
                 }
                 guard tables[Int(segment.table)].elementType.rawValue == type else {
@@ -238,7 +238,7 @@ struct ModuleContext {
                 if segment.itemsAreFunctionIndices {
                     let at = reader.offset
                     let function = try reader.readU32()
-                    guard Int(function) < functions.count else {
+                    guard function.isIndex(below: functions.count) else {
                         throw ModuleError(.invalid(.unknownFunction(function)), at: at)
                     }
                     guard type == T.funcref else { throw ModuleError(.invalid(.typeMismatch), at: at) }
@@ -256,14 +256,14 @@ struct ModuleContext {
             let index = export.index
             switch export.kind {
             case .function:
-                guard Int(index) < functions.count else { throw ModuleError(.invalid(.unknownFunction(index)), at: at) }
+                guard index.isIndex(below: functions.count) else { throw ModuleError(.invalid(.unknownFunction(index)), at: at) }
                 declareReference(index)
             case .table:
-                guard Int(index) < tables.count else { throw ModuleError(.invalid(.unknownTable(index)), at: at) }
+                guard index.isIndex(below: tables.count) else { throw ModuleError(.invalid(.unknownTable(index)), at: at) }
             case .memory:
-                guard Int(index) < memories.count else { throw ModuleError(.invalid(.unknownMemory(index)), at: at) }
+                guard index.isIndex(below: memories.count) else { throw ModuleError(.invalid(.unknownMemory(index)), at: at) }
             case .global:
-                guard Int(index) < globals.count else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
+                guard index.isIndex(below: globals.count) else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
             }
         }
         try checkExportNamesUnique(arena: arena)
@@ -300,7 +300,7 @@ struct ModuleContext {
 
     func checkStart() throws(ModuleError) {
         guard let start else { return }
-        guard Int(start) < functions.count else { throw ModuleError(.invalid(.unknownFunction(start)), at: 0) }
+        guard start.isIndex(below: functions.count) else { throw ModuleError(.invalid(.unknownFunction(start)), at: 0) }
         let type = types[Int(functions[Int(start)].typeIndex)]
         guard type.params.count == 0, type.results.count == 0 else {
             throw ModuleError(.invalid(.startFunction), at: 0)
@@ -340,14 +340,14 @@ struct ModuleContext {
             case 0xD0: type = try reader.readReferenceType().rawValue
             case 0xD2:
                 let function = try reader.readU32()
-                guard Int(function) < functions.count else {
+                guard function.isIndex(below: functions.count) else {
                     throw ModuleError(.invalid(.unknownFunction(function)), at: at)
                 }
                 declareReference(function)
                 type = T.funcref
             case 0x23:
                 let index = try reader.readU32()
-                guard Int(index) < importedGlobalCount else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
+                guard index.isIndex(below: importedGlobalCount) else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
                 guard !globals[Int(index)].type.mutable else { throw ModuleError(.constantExpressionRequired, at: at) }
                 type = globals[Int(index)].type.valueType.rawValue
             default:
