@@ -100,10 +100,12 @@ SPEC_SCRIPTS = $(sort $(wildcard $(PERCH_SHARED)/spec/wasm2/json/*/*.json $(PERC
 SPEC_TOTAL = sed -E 's/^spectest: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$$/$(1) spectest wasm2 ($(words $(SPEC_SCRIPTS)) scripts, \3 skipped): \1 passed, \2 failed/'
 
 test-spectest-aarch64: cross-aarch64
-	$(QEMU_AARCH64) out/aarch64/perch spectest --quiet $(SPEC_SCRIPTS) | $(call SPEC_TOTAL,qemu-aarch64)
+	@echo "$(QEMU_AARCH64) out/aarch64/perch spectest --quiet <$(words $(SPEC_SCRIPTS)) wasm2 scripts>"
+	@$(QEMU_AARCH64) out/aarch64/perch spectest --quiet $(SPEC_SCRIPTS) | $(call SPEC_TOTAL,qemu-aarch64)
 
 test-spectest-armv7: cross-armv7
-	$(QEMU_ARM) out/armv7/perch spectest --quiet $(SPEC_SCRIPTS) | $(call SPEC_TOTAL,qemu-arm)
+	@echo "$(QEMU_ARM) out/armv7/perch spectest --quiet <$(words $(SPEC_SCRIPTS)) wasm2 scripts>"
+	@$(QEMU_ARM) out/armv7/perch spectest --quiet $(SPEC_SCRIPTS) | $(call SPEC_TOTAL,qemu-arm)
 
 # The image's exit status (semihosting) is its failure count; 255 means it faulted.
 # QEMU writes semihosting output to its stderr.

@@ -277,12 +277,33 @@ enum SpectestModule {
 }
 
 /// A script runner that executes: what `perch spectest` and the spec tests use.
-/// Each module gets an arena with room for the suite's largest memory (memory_grow
-/// grows to 804 pages); the arena is reserved, and only the pages used are touched.
+/// Each module that defines a memory gets an arena with room for the suite's largest
+/// memory (memory_grow grows to 804 pages); the arena is reserved, and only the pages used
+/// are touched. Others get 1 MiB over their size: a script keeps every instance alive, and
+/// 80 MiB for each of const's 402 modules would exhaust a 32-bit address space.
 public func makeExecutingSpecRunner(
     fuelPerSlice: Int = .max, readFile: @escaping (String) -> [UInt8]?
 ) -> SpecScriptRunner<InterpreterHooks> {
     var hooks = InterpreterHooks()
     hooks.fuelPerSlice = fuelPerSlice
-    return SpecScriptRunner(hooks: hooks, readFile: readFile, arenaCapacity: { bytes in 16 * bytes + (80 << 20) })
+    return SpecScriptRunner(hooks: hooks, readFile: readFile, arenaCapacity: { bytes in
+        16 * bytes.count + (definesMemory(bytes) ? 80 << 20 : 1 << 20)
+    })
+}
+
+/// Whether the module has a memory section (id 5). An imported memory lives in its
+/// exporter's arena. A malformed module answers false, and its decoder reports why.
+private func definesMemory(_ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { raw in
+        guard let base = raw.baseAddress, raw.count >= 8 else { return false }
+        var reader = ByteReader(base: base, position: base + 8, end: base + raw.count)
+        while !reader.isAtEnd {
+            guard let id = try? reader.readByte(), let size = try? reader.readLength(), size <= reader.remaining else {
+                return false
+            }
+            if id == 5 { return true }
+            reader.position += size
+        }
+        return false
+    }
 }

@@ -53,10 +53,10 @@ public enum ModuleLoad {
 public struct SpecModuleLoader {
     public let directory: String
     public let readFile: (String) -> [UInt8]?
-    /// Arena bytes to give a module of the given file size.
-    public let arenaCapacity: (Int) -> Int
+    /// Arena bytes to give a module, from its file bytes.
+    public let arenaCapacity: ([UInt8]) -> Int
 
-    public init(directory: String, readFile: @escaping (String) -> [UInt8]?, arenaCapacity: @escaping (Int) -> Int) {
+    public init(directory: String, readFile: @escaping (String) -> [UInt8]?, arenaCapacity: @escaping ([UInt8]) -> Int) {
         self.directory = directory
         self.readFile = readFile
         self.arenaCapacity = arenaCapacity
@@ -67,7 +67,7 @@ public struct SpecModuleLoader {
         guard let bytes = readFile(path) else { return .unreadable("cannot read \(path)") }
         let arena: Arena
         do {
-            arena = try Arena(capacity: arenaCapacity(bytes.count))
+            arena = try Arena(capacity: arenaCapacity(bytes))
         } catch {
             return .unreadable(error.message)
         }
@@ -209,11 +209,11 @@ public struct KindTally {
 public struct SpecScriptRunner<Hooks: SpecExecutionHooks> {
     public var hooks: Hooks
     public let readFile: (String) -> [UInt8]?
-    public let arenaCapacity: (Int) -> Int
+    public let arenaCapacity: ([UInt8]) -> Int
 
     public init(
         hooks: Hooks, readFile: @escaping (String) -> [UInt8]?,
-        arenaCapacity: @escaping (Int) -> Int = { bytes in 16 * bytes + (1 << 20) }
+        arenaCapacity: @escaping ([UInt8]) -> Int = { bytes in 16 * bytes.count + (1 << 20) }
     ) {
         self.hooks = hooks
         self.readFile = readFile
