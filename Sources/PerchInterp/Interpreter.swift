@@ -11,7 +11,8 @@ import PerchValidate
 // the current sizes: that is the one check of guest addresses in the interpreter.
 //
 // Speed (shared/notes/embedded-swift.md): pc/sp/stp/fp live in locals of this one
-// function, the switch is on the raw opcode byte, arithmetic wraps, one-byte LEB
+// function, the switch is on the opcode byte cast to `OpcodeByte` (one jump table; see
+// that type for why not on the raw `UInt8`), arithmetic wraps, one-byte LEB
 // immediates take a fast path, instance state is hoisted into locals and reloaded only
 // after calls, returns and memory.grow.
 
