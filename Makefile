@@ -113,12 +113,15 @@ test-spectest-armv7: cross-armv7
 test-cortex-m4: cortex-m4
 	$(QEMU_M4) out/cortex-m4/perch-mcu.elf </dev/null 2>&1 | sed -E 's/^selftest: /cortex-m4 qemu-system-arm selftest: /'
 
-# The demo: the device self-test, then guest programs under `perch run` on the simulated board.
+# The demo: the device self-test, guest programs under `perch run` on the simulated board,
+# then Perch's main job: `perch serve` receiving signed updates over loopback TCP, hot-swapping
+# blink v1 -> v2 and refusing a trapping v3 while v2 keeps running (stops by itself).
 demo: setup build examples
 	.build/debug/perch --version
 	.build/debug/perch selftest
 	.build/debug/perch run --board boards/sim out/examples/hello.wasm from the demo
 	.build/debug/perch run --board boards/sim out/examples/swift-hello.wasm
+	bash examples/supervisor/demo.sh
 
 # Other engineers add here: fuzz, bench, examples, spectest (and their test-* tiers above).
 

@@ -21,7 +21,7 @@ func buildExample(_ name: String) throws -> [UInt8] {
             return versions.map { "\(base)/\($0)/lib/wasi/libclang_rt.builtins-wasm32.a" }
                 .first { FileManager.default.fileExists(atPath: $0) }
         }.first
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent("perch-example-\(name)-\(getpid()).wasm")
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueTemporaryName(name, "wasm"))
     defer { try? FileManager.default.removeItem(at: output) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: clang)
@@ -42,8 +42,8 @@ func buildExample(_ name: String) throws -> [UInt8] {
 func buildSwiftExample(_ name: String) throws -> [UInt8] {
     let bin = ProcessInfo.processInfo.environment["PERCH_GUEST_BIN"] ?? "/opt/swift/usr/bin"
     let temporary = FileManager.default.temporaryDirectory
-    let object = temporary.appendingPathComponent("perch-example-\(name)-\(getpid()).o")
-    let output = temporary.appendingPathComponent("perch-example-\(name)-\(getpid()).wasm")
+    let object = temporary.appendingPathComponent(uniqueTemporaryName(name, "o"))
+    let output = temporary.appendingPathComponent(uniqueTemporaryName(name, "wasm"))
     defer {
         try? FileManager.default.removeItem(at: object)
         try? FileManager.default.removeItem(at: output)
@@ -60,6 +60,12 @@ func buildSwiftExample(_ name: String) throws -> [UInt8] {
         object.path, "-o", output.path, "--no-entry", "--export=_start", "--strip-debug", "/usr/lib/wasm32-wasi/libc.a",
     ], name)
     return Array(try Data(contentsOf: output))
+}
+
+/// Tests run in parallel and may build the same example at once, so each build's files
+/// get their own name (a process id alone is shared by every test).
+func uniqueTemporaryName(_ name: String, _ suffix: String) -> String {
+    "perch-example-\(name)-\(UUID().uuidString).\(suffix)"
 }
 
 private func runTool(_ tool: String, _ arguments: [String], _ name: String) throws {
@@ -83,7 +89,7 @@ func runExample(
     _ name: String, arguments: [String] = [], grants: [String], sim events: [String] = [],
     setUp: (SimBoard) -> Void = { _ in }
 ) throws -> (report: RunReport, stdout: String, board: SimBoard) {
-    let module = FileManager.default.temporaryDirectory.appendingPathComponent("perch-run-\(name)-\(getpid()).wasm")
+    let module = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueTemporaryName("run-" + name, "wasm"))
     let isSwift = FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("examples/\(name)/Main.swift").path)
     try Data(try isSwift ? buildSwiftExample(name) : buildExample(name)).write(to: module)
     defer { try? FileManager.default.removeItem(at: module) }
