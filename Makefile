@@ -40,6 +40,12 @@ help:
 	@echo "  cortex-m4      bare-metal self-test image for Cortex-M4F (mps2-an386): out/cortex-m4/perch-mcu.elf"
 	@echo "  test           every test tier: $(TEST_TIERS)"
 	@echo "  demo           setup, build, then run Perch on the simulated board"
+	@echo "  examples       guest programs (C, Embedded Swift) into out/examples/"
+	@echo "  demo-devices   the GPIO/I2C/sensor examples on the simulated board"
+	@echo "  bench          ../shared/bench with perch against WasmKit in the same run"
+	@echo "  bench-load     decode+validate bigmodule.wasm against WasmKit; side-table ratios"
+	@echo "  bench-devices  gpio.toggle host-call cost and heap allocations"
+	@echo "  fuzz           libFuzzer over decode+validate (FUZZ_SECONDS, default 600)"
 	@echo "  clean          remove build folders and out/"
 
 setup:
@@ -148,7 +154,7 @@ PERCH_SHARED ?= ../shared
 FUZZ_SECONDS ?= 600
 FUZZ_BIN = fuzz/.build/release/PerchFuzz
 
-.PHONY: fuzz fuzz-build bench-load
+.PHONY: fuzz fuzz-build bench bench-load
 
 # libFuzzer (+ AddressSanitizer) over decode + validate. The corpus is seeded with every
 # spec-suite module and, as wrapped function bodies, every body in them (all into the
@@ -167,6 +173,14 @@ fuzz: fuzz-build
 	find $(PERCH_SHARED)/spec/wasm2/json -name '*.wasm' -print0 | xargs -0 python3 fuzz/seed-bodies.py fuzz-corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
 	  -artifact_prefix=fuzz-artifacts/ -print_final_stats=1 fuzz-corpus
+
+# The benchmark suite (../shared/bench) with an optimised `perch run` against the toolchain's
+# WasmKit in the same run: per-program CPU-time ratios, peak RSS, checksums, geometric mean.
+# Run from a copy so nothing is written into shared/. REPS, BENCH and ICOUNT=1 pass through.
+bench:
+	$(SWIFT) build -c release --product perch
+	rm -rf out/bench && mkdir -p out && cp -r $(PERCH_SHARED)/bench out/bench && chmod -R u+w out/bench
+	cd out/bench && ./run.sh "perch=$(CURDIR)/.build/release/perch run"
 
 # Decode + validate time for bigmodule.wasm against wasmkit in the same run, and the
 # side-table / code-section ratio of every benchmark module.

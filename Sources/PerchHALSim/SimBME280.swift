@@ -1,3 +1,5 @@
+import PerchHAL
+
 /// A simulated Bosch BME280 (datasheet BST-BME280-DS002) on a simulated bus.
 ///
 /// Registers behave like the chip's: chip id 0x60 at 0xD0, soft reset (0xB6 to 0xE0),
@@ -12,31 +14,6 @@
 /// floating-point compensation (section 8.1), not the integer formulas the driver uses,
 /// so a driver mistake cannot cancel out against the same mistake here.
 public final class SimBME280: SimI2CDevice {
-    public struct Calibration: Sendable {
-        public var t1: UInt16, t2: Int16, t3: Int16
-        public var p1: UInt16, p2: Int16, p3: Int16, p4: Int16, p5: Int16
-        public var p6: Int16, p7: Int16, p8: Int16, p9: Int16
-        public var h1: UInt8, h2: Int16, h3: UInt8, h4: Int16, h5: Int16, h6: Int8
-
-        public init(
-            t1: UInt16, t2: Int16, t3: Int16, p1: UInt16, p2: Int16, p3: Int16, p4: Int16,
-            p5: Int16, p6: Int16, p7: Int16, p8: Int16, p9: Int16,
-            h1: UInt8, h2: Int16, h3: UInt8, h4: Int16, h5: Int16, h6: Int8
-        ) {
-            self.t1 = t1; self.t2 = t2; self.t3 = t3
-            self.p1 = p1; self.p2 = p2; self.p3 = p3; self.p4 = p4; self.p5 = p5
-            self.p6 = p6; self.p7 = p7; self.p8 = p8; self.p9 = p9
-            self.h1 = h1; self.h2 = h2; self.h3 = h3; self.h4 = h4; self.h5 = h5; self.h6 = h6
-        }
-
-        /// Temperature and pressure words from the datasheet's worked example (BMP280
-        /// datasheet 3.12, same formulas), humidity words typical of production parts.
-        public static let datasheetExample = Calibration(
-            t1: 27504, t2: 26435, t3: -1000,
-            p1: 36477, p2: -10685, p3: 3024, p4: 2855, p5: 140, p6: -7, p7: 15500, p8: -14600, p9: 6000,
-            h1: 75, h2: 362, h3: 0, h4: 313, h5: 50, h6: 30)
-    }
-
     public static let chipID: UInt8 = 0x60
 
     /// What the simulated environment measures.
@@ -44,14 +21,14 @@ public final class SimBME280: SimI2CDevice {
     public var pressurePascals: Double = 101_325
     public var humidityPercent: Double = 40
 
-    public let calibration: Calibration
+    public let calibration: BME280Calibration
     private var registers = InlineArray<256, UInt8>(repeating: 0)
     private var pointer: UInt8 = 0
     private var pendingHumidityOversampling: UInt8 = 0
     /// Measurements made (forced triggers and normal-mode refreshes), for tests.
     public private(set) var measurementCount = 0
 
-    public init(calibration: Calibration = .datasheetExample) {
+    public init(calibration: BME280Calibration = .datasheetExample) {
         self.calibration = calibration
         reset()
     }
@@ -215,4 +192,13 @@ public final class SimBME280: SimI2CDevice {
             * (Double(c.h2) / 65536.0 * (1.0 + Double(c.h6) / 67108864.0 * h * (1.0 + Double(c.h3) / 67108864.0 * h)))
         return h * (1.0 - Double(c.h1) * h / 524288.0)
     }
+}
+
+extension BME280Calibration {
+    /// Temperature and pressure words from the datasheet's worked example (BMP280
+    /// datasheet 3.12, same formulas), humidity words typical of production parts.
+    public static let datasheetExample = BME280Calibration(
+        t1: 27504, t2: 26435, t3: -1000,
+        p1: 36477, p2: -10685, p3: 3024, p4: 2855, p5: 140, p6: -7, p7: 15500, p8: -14600, p9: 6000,
+        h1: 75, h2: 362, h3: 0, h4: 313, h5: 50, h6: 30)
 }
