@@ -106,25 +106,25 @@ extension Machine {
                 let e = SideTable.entry(at: stp)
                 pc = op + e.pcDelta
                 stp += e.stpDelta
-            case .x0B:  // end
-                if op == functionEnd {
-                    // Return: results move down to the frame base.
-                    let results = Int(function.pointee.resultSlots)
-                    let from = sp - results
-                    if from != fp { copySlots(from: from, to: fp, count: results) }
-                    sp = fp + results
-                    depth &-= 1
-                    let frame = frames[depth]
-                    guard let returnPC = frame.returnPC else {
-                        status = .idle
-                        return .finished
-                    }
-                    pc = returnPC
-                    stp = frame.returnSTP ?? pc
-                    fp = frame.fp
-                    function = frame.function!
-                    reloadInstance(function, &instance, &functionEnd, &globals, &functions, &memBase, &memSize)
+            case .x0B:  // end: a no-op except the function's final one, which returns
+                if op != functionEnd { break }
+                fallthrough
+            case .x0F:  // return: results move down to the frame base
+                let results = Int(function.pointee.resultSlots)
+                let from = sp - results
+                if from != fp { copySlots(from: from, to: fp, count: results) }
+                sp = fp + results
+                depth &-= 1
+                let frame = frames[depth]
+                guard let returnPC = frame.returnPC else {
+                    status = .idle
+                    return .finished
                 }
+                pc = returnPC
+                stp = frame.returnSTP ?? pc
+                fp = frame.fp
+                function = frame.function!
+                reloadInstance(function, &instance, &functionEnd, &globals, &functions, &memBase, &memSize)
             case .x0C:  // br
                 let e = SideTable.entry(at: stp)
                 // A back-edge costs one unit of fuel, paid before it is taken: out of fuel,
@@ -177,22 +177,6 @@ extension Machine {
                 }
                 pc = op + e.pcDelta
                 stp = entryAt + e.stpDelta
-            case .x0F:  // return
-                let results = Int(function.pointee.resultSlots)
-                let from = sp - results
-                if from != fp { copySlots(from: from, to: fp, count: results) }
-                sp = fp + results
-                depth &-= 1
-                let frame = frames[depth]
-                guard let returnPC = frame.returnPC else {
-                    status = .idle
-                    return .finished
-                }
-                pc = returnPC
-                stp = frame.returnSTP ?? pc
-                fp = frame.fp
-                function = frame.function!
-                reloadInstance(function, &instance, &functionEnd, &globals, &functions, &memBase, &memSize)
             case .x10, .x11:  // call, call_indirect
                 let callee: UnsafeMutablePointer<FunctionRecord>
                 if opcode == 0x10 {

@@ -48,19 +48,11 @@ func interpreterChecks(_ t: inout SelfTest) {
         t.fail(error.message)
         return
     }
-    let loaded: Result<Module, ModuleError> = interpreterModule.withUnsafeBytes { bytes in
-        do throws(ModuleError) {
-            var decoder = try ModuleDecoder(arena: arena)
-            try decoder.feed(bytes)
-            var module = try decoder.finish()
-            try validate(&module, arena: arena)
-            return .success(module)
-        } catch {
-            return .failure(error)
-        }
-    }
-    guard case .success(let module) = loaded else {
-        if case .failure(let error) = loaded { t.fail("module rejected: \(error.message)") }
+    let module: Module
+    do throws(ModuleError) {
+        module = try loadModule(interpreterModule, into: arena)
+    } catch {
+        t.fail("module rejected: \(error.message)")
         return
     }
     let instance: Instance

@@ -258,18 +258,11 @@ enum SpectestModule {
     static func instantiate(machine: Machine) throws(InstantiationError) -> Instance {
         let arena: Arena
         do { arena = try Arena(capacity: 4 << 20) } catch { throw .arenaFull(error) }
-        let loaded: Result<Module, ModuleError> = bytes.withUnsafeBytes { chunk in
-            do throws(ModuleError) {
-                var decoder = try ModuleDecoder(arena: arena)
-                try decoder.feed(chunk)
-                var module = try decoder.finish()
-                try validate(&module, arena: arena)
-                return .success(module)
-            } catch {
-                return .failure(error)
-            }
-        }
-        guard case .success(let module) = loaded else {
+        let module: Module
+        do throws(ModuleError) {
+            module = try loadModule(bytes, into: arena)
+        } catch {
+            // The module is fixed and valid: only room can be missing.
             throw .arenaFull(ArenaError(use: .moduleMetadata, requested: 0, available: arena.free))
         }
         return try Instance.instantiate(module, in: arena, linker: Linker(), machine: machine)

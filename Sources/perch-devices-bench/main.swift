@@ -71,22 +71,11 @@ func run() throws -> Int32 {
     let guestBoard = SimBoard()
     let guestDevices = try DeviceHost(board: guestBoard.devices, grants: DeviceGrants(pins: ["LED"]))
     let arena = try Arena(capacity: 4 << 20)
-    let loaded: Result<Module, ModuleError> = toggleModule.withUnsafeBytes { bytes in
-        do throws(ModuleError) {
-            var decoder = try ModuleDecoder(arena: arena)
-            try decoder.feed(bytes)
-            var module = try decoder.finish()
-            try validate(&module, arena: arena)
-            return .success(module)
-        } catch {
-            return .failure(error)
-        }
-    }
     let linker = Linker()
     for module in guestDevices.modules { linker.register(host: module) }
     linker.register(host: NopModule())
     let machine = try Machine(arena: arena, valueStackSlots: 1024, callDepth: 64)
-    let module = try loaded.get()
+    let module = try loadModule(toggleModule, into: arena)
     let instance: Instance
     do throws(InstantiationError) {
         instance = try Instance.instantiate(module, in: arena, linker: linker, machine: machine)
