@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs each test tier (a make target that ends by printing `<tier>: N passed, N failed`),
 # keeps going when one fails, and sums them: `make test: N passed, N failed`.
-# A tier that fails without a count line (a build error, a timeout) counts as one failure.
+# A tier without a count line (a build error, a timeout, a crash before its summary)
+# counts as one failure, whatever its exit status.
 # Exit status: 0 only if every tier passed.
 set -uo pipefail
 mkdir -p out/test
@@ -13,13 +14,13 @@ for tier in "$@"; do
     log=out/test/$tier.log
     make --no-print-directory "$tier" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
-    line=$(grep -E '^[A-Za-z0-9 ()._-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    line=$(grep -E '^[^:]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
     if [ -n "$line" ]; then
         passed=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1/' <<<"$line")
         failed=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\2/' <<<"$line")
     else
         passed=0
-        failed=0
+        failed=1
         line="$tier: no result line"
     fi
     if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
