@@ -18,11 +18,8 @@ $(EXAMPLES_OUT)/$(1).wasm: examples/$(1)/$(1).c toolchain/sdk/perch.h | $(EXAMPL
 endef
 $(foreach example,blink button weather thermostat i2c-probe,$(eval $(call device_example,$(example))))
 
-# Embedded Swift against toolchain/guest-swift/Devices.swift.
-$(EXAMPLES_OUT)/swift-blink.wasm: examples/swift-blink/Main.swift toolchain/guest-swift/Devices.swift toolchain/guest-swift/WASI.swift | $(EXAMPLES_OUT)
-	$(GUEST_SWIFTC) -target wasm32-unknown-none-wasm $(GUEST_SWIFTFLAGS) -c $^ -o $(EXAMPLES_OUT)/swift-blink.o
-	$(GUEST_WASMLD) $(EXAMPLES_OUT)/swift-blink.o -o $@ --no-entry --export=_start --strip-debug \
-		$(WASI_SYSROOT)/lib/wasm32-wasi/libc.a
+# swift-blink (Embedded Swift, against the guest SDK package) is built by the swift-%
+# rule of toolchain/examples.mk.
 
 .PHONY: demo-devices bench-devices
 demo-devices: build $(DEVICE_EXAMPLES)
