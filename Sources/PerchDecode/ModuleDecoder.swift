@@ -52,7 +52,7 @@ public struct ModuleDecoder: ~Copyable {
         do {
             bytes = try arena.allocateLow(0, alignment: 16, for: .moduleBytes)
         } catch {
-            throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: 0)
+            throw ModuleError(error, at: 0)
         }
         module = Module(bytes: UnsafeRawBufferPointer(start: bytes, count: 0))
     }
@@ -84,8 +84,7 @@ public struct ModuleDecoder: ~Copyable {
         do {
             try arena.extendLow(by: count, for: .moduleBytes)
         } catch {
-            let failed = ModuleError(
-                .arenaFull(use: error.use, requested: error.requested, available: error.available), at: received)
+            let failed = ModuleError(error, at: received)
             failure = failed
             throw failed
         }
@@ -565,7 +564,7 @@ public struct ModuleDecoder: ~Copyable {
         do {
             return try arena.allocateHigh(T.self, count: count, for: .moduleMetadata)
         } catch {
-            throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: offset)
+            throw ModuleError(error, at: offset)
         }
     }
 }

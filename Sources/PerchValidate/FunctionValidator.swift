@@ -99,9 +99,7 @@ struct FunctionValidator {
         do {
             block = try arena.takeUnretainedValue().allocateHigh(bytes, alignment: 8, for: .validationScratch)
         } catch {
-            throw ModuleError(
-                .arenaFull(use: error.use, requested: error.requested, available: error.available),
-                at: start - (context.moduleStart ?? start))
+            throw ModuleError(error, at: start - (context.moduleStart ?? start))
         }
         branches = ScratchStack(carving: &block, capacity: branchCapacity)
         types = ScratchStack(carving: &block, capacity: 64)
