@@ -170,6 +170,9 @@ public final class Store {
         do throws(StoreIOError) {
             try files.makeDirectory(root)
             try files.makeDirectory(appsDirectory)
+            // A new directory's entry is durable only once its parent is synced.
+            try files.syncDirectory(Store.parentDirectory(root))
+            try files.syncDirectory(root)
             for name in try files.list(appsDirectory) where Manifest.isValidAppName(name) {
                 if let state = loadState(name) { states.append((name, state)) }
             }
@@ -179,6 +182,14 @@ public final class Store {
     }
 
     var appsDirectory: String { root + "/apps" }
+
+    /// "/var/lib/perch" -> "/var/lib", "store" -> ".", "/store" -> "/".
+    static func parentDirectory(_ path: String) -> String {
+        var bytes = Array(path.utf8)
+        while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == 0 ? "/" : String(decoding: bytes[..<slash], as: UTF8.self)
+    }
     func directory(_ app: String) -> String { appsDirectory + "/" + app }
     func path(_ app: String, _ slot: Slot, _ suffix: String) -> String { directory(app) + "/" + slot.name + suffix }
 

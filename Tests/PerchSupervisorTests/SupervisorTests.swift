@@ -17,6 +17,13 @@ final class Harness {
         supervisor = try Harness.make(dir, runner, clock, config)
     }
 
+    /// A supervisor over `files` (e.g. the power-cut model) with its store at `root`.
+    init(files: any StoreFiles, root: String) throws {
+        dir = try TempDirectory()
+        supervisor = Supervisor(store: try Store(root: root, files: files), trustedKeys: [testSigner.publicKey],
+                                runner: runner, config: Harness.config, clock: { [clock] in clock.now })
+    }
+
     static var config: SupervisorConfig {
         var c = SupervisorConfig()
         c.healthSlices = 3
