@@ -61,8 +61,8 @@ extension FunctionValidator {
     /// Without a data count section the reference decoder asks for one only if there are
     /// data segments; with none, the index is simply unknown.
     mutating func requireDataSegment(_ index: UInt32) throws(ModuleError) {
-        guard let count = context.dataCount else {
-            throw invalid(context.dataSegmentCount > 0 ? .dataCountSectionRequired : .unknownDataSegment(index))
+        guard let count = context.module.dataCount else {
+            throw invalid(context.module.data.count > 0 ? .dataCountSectionRequired : .unknownDataSegment(index))
         }
         guard index < count else { throw invalid(.unknownDataSegment(index)) }
     }
