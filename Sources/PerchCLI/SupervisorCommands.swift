@@ -121,16 +121,18 @@ extension Command {
                 if json {
                     var items: [String] = []
                     for s in apps {
-                        items.append("{\"app\":\(jsonString(s.app)),\"state\":\"\(stateName(s.state))\",\"version\":\(s.committedVersion),\"previous\":\(s.previousVersion),\"restarts\":\(s.restarts),\"error\":\(jsonString(s.lastError))}")
+                        items.append("{\"app\":\(jsonString(s.app)),\"state\":\"\(stateName(s.state))\",\"version\":\(s.committedVersion),\"previous\":\(s.previousVersion),\"refused\":\(s.refusedVersion),\"restarts\":\(s.restarts),\"error\":\(jsonString(s.lastError))}")
                     }
                     print("[" + items.joined(separator: ",") + "]")
                 } else if apps.isEmpty {
                     print("no apps installed")
                 } else {
                     for s in apps {
-                        var line = "\(s.app): \(stateName(s.state)) v\(s.committedVersion)"
+                        var line = "\(s.app): \(stateName(s.state))"
+                        line += s.committedVersion == 0 ? ", no version installed" : " v\(s.committedVersion)"
                         if s.previousVersion != 0 { line += " (rollback to v\(s.previousVersion) possible)" }
                         if s.restarts > 0 { line += ", \(s.restarts) restarts" }
+                        if s.refusedVersion != 0 { line += "; v\(s.refusedVersion) refused" }
                         if !s.lastError.isEmpty { line += ", last error: \(s.lastError)" }
                         print(line)
                     }

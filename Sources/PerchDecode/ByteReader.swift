@@ -85,32 +85,20 @@ public struct ByteReader {
     /// Signed 32-bit LEB128 (`s32`, `i32.const`).
     @inlinable @inline(__always)
     public mutating func readS32() throws(ModuleError) -> Int32 {
-        if position < end {
-            let byte = position.load(as: UInt8.self)
-            if byte < 0x80 {
-                position += 1
-                return Int32(Int8(bitPattern: byte << 1) >> 1)
-            }
-        }
-        return Int32(truncatingIfNeeded: try readSignedSlow(bits: 32))
+        Int32(truncatingIfNeeded: try readSigned(bits: 32))
     }
 
     /// Signed 33-bit LEB128: a block type's type index (spec 5.4.1).
     @inlinable @inline(__always)
-    public mutating func readS33() throws(ModuleError) -> Int64 {
-        if position < end {
-            let byte = position.load(as: UInt8.self)
-            if byte < 0x80 {
-                position += 1
-                return Int64(Int8(bitPattern: byte << 1) >> 1)
-            }
-        }
-        return try readSignedSlow(bits: 33)
-    }
+    public mutating func readS33() throws(ModuleError) -> Int64 { try readSigned(bits: 33) }
 
     /// Signed 64-bit LEB128 (`s64`, `i64.const`).
     @inlinable @inline(__always)
-    public mutating func readS64() throws(ModuleError) -> Int64 {
+    public mutating func readS64() throws(ModuleError) -> Int64 { try readSigned(bits: 64) }
+
+    /// A one-byte value inline (the usual case), longer ones out of line.
+    @inlinable @inline(__always)
+    mutating func readSigned(bits: Int) throws(ModuleError) -> Int64 {
         if position < end {
             let byte = position.load(as: UInt8.self)
             if byte < 0x80 {
@@ -118,7 +106,7 @@ public struct ByteReader {
                 return Int64(Int8(bitPattern: byte << 1) >> 1)
             }
         }
-        return try readSignedSlow(bits: 64)
+        return try readSignedSlow(bits: bits)
     }
 
     /// Signed LEB128 of `bits` (32, 33 or 64) bits: at most ceil(bits/7) bytes, and in the

@@ -39,15 +39,10 @@ public struct ModuleDecoder: ~Copyable {
 
     private var importSectionStart = 0
     private var importSectionEnd = 0
-    private var importedFunctions = 0
-    private var importedTables = 0
-    private var importedMemories = 0
-    private var importedGlobals = 0
     private var definedFunctionCount = 0
-    private var functionsAllocated = false
-    private var tablesAllocated = false
-    private var memoriesAllocated = false
-    private var globalsAllocated = false
+    /// Index spaces allocated so far, in section order (`ExternKind` order): functions,
+    /// tables, memories, globals.
+    private var allocatedSpaces: UInt8 = 0
     private var codeCount = 0
     private var codeCountOffset: Int?
     private var sawData = false
@@ -57,7 +52,7 @@ public struct ModuleDecoder: ~Copyable {
         do {
             bytes = try arena.allocateLow(0, alignment: 16, for: .moduleBytes)
         } catch {
-            throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: 0)
+            throw ModuleError(error, at: 0)
         }
         module = Module(bytes: UnsafeRawBufferPointer(start: bytes, count: 0))
     }
@@ -89,8 +84,7 @@ public struct ModuleDecoder: ~Copyable {
         do {
             try arena.extendLow(by: count, for: .moduleBytes)
         } catch {
-            let failed = ModuleError(
-                .arenaFull(use: error.use, requested: error.requested, available: error.available), at: received)
+            let failed = ModuleError(error, at: received)
             failure = failed
             throw failed
         }
@@ -202,10 +196,7 @@ public struct ModuleDecoder: ~Copyable {
         if let dataCount = module.dataCount, dataCount != 0, !sawData {
             throw ModuleError(.dataCountAndDataInconsistent, at: received)
         }
-        try allocateFunctions(defined: 0, at: received)
-        try allocateTables(defined: 0, at: received)
-        try allocateMemories(defined: 0, at: received)
-        try allocateGlobals(defined: 0, at: received)
+        try allocateIndexSpaces(through: .global, defined: 0, at: received)
         module.bytes = UnsafeRawBufferPointer(start: bytes, count: received)
         return module
     }
@@ -307,6 +298,19 @@ public struct ModuleDecoder: ~Copyable {
         case table(TableType)
         case memory(Limits)
         case global(GlobalType)
+
+        var kind: ExternKind {
+            switch self {
+            case .function: .function
+            case .table: .table
+            case .memory: .memory
+            case .global: .global
+            }
+        }
+        var functionType: UInt32? { if case .function(let index) = self { index } else { nil } }
+        var tableType: TableType? { if case .table(let type) = self { type } else { nil } }
+        var memoryLimits: Limits? { if case .memory(let limits) = self { limits } else { nil } }
+        var globalType: GlobalType? { if case .global(let type) = self { type } else { nil } }
     }
 
     private func readImport(_ reader: inout ByteReader) throws(ModuleError) -> (NameBytes, NameBytes, ImportDescriptor) {
@@ -326,30 +330,19 @@ public struct ModuleDecoder: ~Copyable {
         importSectionStart = reader.offset
         let count = try reader.readLength()
         let imports = try allocate(Import.self, count: count, at: reader.offset)
+        // Imports so far of each kind, by `ExternKind` raw value: each import's slot.
+        var counts = SIMD4<Int>()
         for index in 0..<count {
             let (moduleName, field, descriptor) = try readImport(&reader)
-            let kind: ExternKind
-            let slot: Int
-            switch descriptor {
-            case .function:
-                kind = .function
-                slot = importedFunctions
-                importedFunctions &+= 1
-            case .table:
-                kind = .table
-                slot = importedTables
-                importedTables &+= 1
-            case .memory:
-                kind = .memory
-                slot = importedMemories
-                importedMemories &+= 1
-            case .global:
-                kind = .global
-                slot = importedGlobals
-                importedGlobals &+= 1
-            }
+            let kind = descriptor.kind
+            let slot = counts[Int(kind.rawValue)]
+            counts[Int(kind.rawValue)] = slot &+ 1
             imports[index] = Import(module: moduleName, field: field, kind: kind, index: UInt32(truncatingIfNeeded: slot))
         }
+        module.importedFunctionCount = counts[Int(ExternKind.function.rawValue)]
+        module.importedTableCount = counts[Int(ExternKind.table.rawValue)]
+        module.importedMemoryCount = counts[Int(ExternKind.memory.rawValue)]
+        module.importedGlobalCount = counts[Int(ExternKind.global.rawValue)]
         importSectionEnd = reader.offset
         module.imports = imports
     }
@@ -366,77 +359,59 @@ public struct ModuleDecoder: ~Copyable {
         }
     }
 
-    private mutating func allocateFunctions(defined: Int, at offset: Int) throws(ModuleError) {
-        guard !functionsAllocated else { return }
-        functionsAllocated = true
-        let functions = try allocate(Function.self, count: importedFunctions &+ defined, at: offset)
-        functions.initialize(repeating: Function(typeIndex: 0, body: UnsafeRawBufferPointer(start: nil, count: 0)))
-        var next = 0
-        try forEachImport { descriptor in
-            if case .function(let typeIndex) = descriptor {
-                functions[next].typeIndex = typeIndex
-                next &+= 1
+    /// Allocates every index space up to `kind`'s not yet allocated: `kind`'s with room for
+    /// `defined` entries after its imports, earlier ones (their section was absent) with
+    /// their imports only. Their sections come in this order, so each is allocated once.
+    private mutating func allocateIndexSpaces(through kind: ExternKind, defined: Int, at offset: Int) throws(ModuleError) {
+        let noBody = UnsafeRawBufferPointer(start: nil, count: 0)
+        while allocatedSpaces <= kind.rawValue {
+            let count = allocatedSpaces == kind.rawValue ? defined : 0
+            switch allocatedSpaces {
+            case ExternKind.function.rawValue:
+                module.functions = try indexSpace(module.importedFunctionCount, count, offset, Function(typeIndex: 0, body: noBody)) {
+                    $0.functionType.map { Function(typeIndex: $0, body: noBody) }
+                }
+            case ExternKind.table.rawValue:
+                let empty = TableType(elementType: .funcref, limits: Limits(min: 0, max: nil))
+                module.tables = try indexSpace(module.importedTableCount, count, offset, empty) { $0.tableType }
+            case ExternKind.memory.rawValue:
+                let empty = Limits(min: 0, max: nil)
+                module.memories = try indexSpace(module.importedMemoryCount, count, offset, empty) { $0.memoryLimits }
+            default:
+                let noInitializer = ConstExpr(code: noBody)
+                let empty = Global(type: GlobalType(valueType: .i32, mutable: false), initializer: noInitializer)
+                module.globals = try indexSpace(module.importedGlobalCount, count, offset, empty) {
+                    $0.globalType.map { Global(type: $0, initializer: noInitializer) }
+                }
             }
+            allocatedSpaces &+= 1
         }
-        module.functions = functions
-        module.importedFunctionCount = importedFunctions
     }
 
-    private mutating func allocateTables(defined: Int, at offset: Int) throws(ModuleError) {
-        guard !tablesAllocated else { return }
-        tablesAllocated = true
-        let tables = try allocate(TableType.self, count: importedTables &+ defined, at: offset)
-        tables.initialize(repeating: TableType(elementType: .funcref, limits: Limits(min: 0, max: nil)))
+    /// An index space of `imported + defined` entries: the imported ones from the import
+    /// section in order (`importedEntry` picks those of this space), the defined ones
+    /// `placeholder` until their section fills them.
+    private func indexSpace<Entry>(
+        _ imported: Int, _ defined: Int, _ offset: Int, _ placeholder: Entry, _ importedEntry: (ImportDescriptor) -> Entry?
+    ) throws(ModuleError) -> UnsafeMutableBufferPointer<Entry> {
+        let entries = try allocate(Entry.self, count: imported &+ defined, at: offset)
+        entries.initialize(repeating: placeholder)
         var next = 0
         try forEachImport { descriptor in
-            if case .table(let type) = descriptor {
-                tables[next] = type
+            if let entry = importedEntry(descriptor) {
+                entries[next] = entry
                 next &+= 1
             }
         }
-        module.tables = tables
-        module.importedTableCount = importedTables
-    }
-
-    private mutating func allocateMemories(defined: Int, at offset: Int) throws(ModuleError) {
-        guard !memoriesAllocated else { return }
-        memoriesAllocated = true
-        let memories = try allocate(Limits.self, count: importedMemories &+ defined, at: offset)
-        memories.initialize(repeating: Limits(min: 0, max: nil))
-        var next = 0
-        try forEachImport { descriptor in
-            if case .memory(let limits) = descriptor {
-                memories[next] = limits
-                next &+= 1
-            }
-        }
-        module.memories = memories
-        module.importedMemoryCount = importedMemories
-    }
-
-    private mutating func allocateGlobals(defined: Int, at offset: Int) throws(ModuleError) {
-        guard !globalsAllocated else { return }
-        globalsAllocated = true
-        let globals = try allocate(Global.self, count: importedGlobals &+ defined, at: offset)
-        let empty = ConstExpr(code: UnsafeRawBufferPointer(start: nil, count: 0))
-        globals.initialize(repeating: Global(type: GlobalType(valueType: .i32, mutable: false), initializer: empty))
-        var next = 0
-        try forEachImport { descriptor in
-            if case .global(let type) = descriptor {
-                globals[next].type = type
-                next &+= 1
-            }
-        }
-        module.globals = globals
-        module.importedGlobalCount = importedGlobals
+        return entries
     }
 
     private mutating func decodeFunctionSection(_ reader: inout ByteReader) throws(ModuleError) {
         let count = try reader.readLength()
-        try allocateFunctions(defined: count, at: reader.offset)
+        try allocateIndexSpaces(through: .function, defined: count, at: reader.offset)
         definedFunctionCount = count
         for index in 0..<count {
-            module.functions[importedFunctions &+ index].typeIndex = try reader.readU32()
+            module.functions[module.importedFunctionCount &+ index].typeIndex = try reader.readU32()
         }
     }
 
@@ -457,26 +432,26 @@ public struct ModuleDecoder: ~Copyable {
 
     private mutating func decodeTableSection(_ reader: inout ByteReader) throws(ModuleError) {
         let count = try reader.readLength()
-        try allocateTables(defined: count, at: reader.offset)
+        try allocateIndexSpaces(through: .table, defined: count, at: reader.offset)
         for index in 0..<count {
-            module.tables[importedTables &+ index] = try readTableType(&reader)
+            module.tables[module.importedTableCount &+ index] = try readTableType(&reader)
         }
     }
 
     private mutating func decodeMemorySection(_ reader: inout ByteReader) throws(ModuleError) {
         let count = try reader.readLength()
-        try allocateMemories(defined: count, at: reader.offset)
+        try allocateIndexSpaces(through: .memory, defined: count, at: reader.offset)
         for index in 0..<count {
-            module.memories[importedMemories &+ index] = try reader.readLimits()
+            module.memories[module.importedMemoryCount &+ index] = try reader.readLimits()
         }
     }
 
     private mutating func decodeGlobalSection(_ reader: inout ByteReader) throws(ModuleError) {
         let count = try reader.readLength()
-        try allocateGlobals(defined: count, at: reader.offset)
+        try allocateIndexSpaces(through: .global, defined: count, at: reader.offset)
         for index in 0..<count {
             let type = try readGlobalType(&reader)
-            module.globals[importedGlobals &+ index] = Global(type: type, initializer: try reader.readConstantExpression())
+            module.globals[module.importedGlobalCount &+ index] = Global(type: type, initializer: try reader.readConstantExpression())
         }
     }
 
@@ -539,7 +514,7 @@ public struct ModuleDecoder: ~Copyable {
     private mutating func decodeCodeSection(_ reader: inout ByteReader) throws(ModuleError) {
         let countOffset = reader.offset
         let count = try reader.readLength()
-        try allocateFunctions(defined: 0, at: countOffset)
+        try allocateIndexSpaces(through: .global, defined: 0, at: countOffset)
         // A count mismatch is reported once all sections are in (`checkEnd`), as the
         // reference interpreter does, so a misplaced section is named first.
         codeCount = count
@@ -547,7 +522,7 @@ public struct ModuleDecoder: ~Copyable {
         for index in 0..<count {
             let size = try reader.readLength()
             let body = try reader.readBytes(size)
-            if index < definedFunctionCount { module.functions[importedFunctions &+ index].body = body }
+            if index < definedFunctionCount { module.functions[module.importedFunctionCount &+ index].body = body }
         }
     }
 
@@ -589,7 +564,7 @@ public struct ModuleDecoder: ~Copyable {
         do {
             return try arena.allocateHigh(T.self, count: count, for: .moduleMetadata)
         } catch {
-            throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: offset)
+            throw ModuleError(error, at: offset)
         }
     }
 }

@@ -16,6 +16,12 @@ public struct ModuleError: Error {
         self.function = function
     }
 
+    /// The arena could not give what loading needed when it reached `offset`.
+    public init(_ arenaError: ArenaError, at offset: Int) {
+        self.init(
+            .arenaFull(use: arenaError.use, requested: arenaError.requested, available: arenaError.available), at: offset)
+    }
+
     /// e.g. "type mismatch at offset 0x1a3 (function 4)".
     public var message: String {
         var text = kind.message

@@ -42,6 +42,7 @@ public enum LinkErrorCode: UInt16, Sendable {
     case unknownApp = 14
     case busy = 15
     case nothingToRollBack = 16
+    case notInstalled = 17
 
     public var name: StaticString {
         switch self {
@@ -61,6 +62,7 @@ public enum LinkErrorCode: UInt16, Sendable {
         case .unknownApp: return "no such app"
         case .busy: return "another upload or swap is in progress"
         case .nothingToRollBack: return "no previous version to roll back to"
+        case .notInstalled: return "no version of the app is installed"
         }
     }
 }
@@ -79,25 +81,29 @@ public struct AppStatus: Sendable, Equatable {
     public var committedVersion: UInt64
     /// 0 when there is no previous version to roll back to.
     public var previousVersion: UInt64
+    /// The newest version the device turned down (rejected, or swapped back out) that is
+    /// newer than the committed one; 0 when none. `lastError` then says why.
+    public var refusedVersion: UInt64
     public var restarts: UInt32
     public var lastError: String
 
     public init(
         app: String, state: AppRunState, committedVersion: UInt64, previousVersion: UInt64,
-        restarts: UInt32, lastError: String
+        refusedVersion: UInt64, restarts: UInt32, lastError: String
     ) {
         self.app = app
         self.state = state
         self.committedVersion = committedVersion
         self.previousVersion = previousVersion
+        self.refusedVersion = refusedVersion
         self.restarts = restarts
         self.lastError = lastError
     }
 
     public static func == (a: AppStatus, b: AppStatus) -> Bool {
         sameBytes(a.app, b.app) && a.state == b.state && a.committedVersion == b.committedVersion
-            && a.previousVersion == b.previousVersion && a.restarts == b.restarts
-            && sameBytes(a.lastError, b.lastError)
+            && a.previousVersion == b.previousVersion && a.refusedVersion == b.refusedVersion
+            && a.restarts == b.restarts && sameBytes(a.lastError, b.lastError)
     }
 }
 
@@ -190,6 +196,7 @@ public enum Message {
                 w.u8(s.state.rawValue)
                 w.u64(s.committedVersion)
                 w.u64(s.previousVersion)
+                w.u64(s.refusedVersion)
                 w.u32(s.restarts)
                 w.shortString(s.lastError)
             }
@@ -259,11 +266,12 @@ public enum Message {
                 }
                 let committed = try r.u64("committed version")
                 let previous = try r.u64("previous version")
+                let refused = try r.u64("refused version")
                 let restarts = try r.u32("restarts")
                 let lastError = try r.shortString("last error")
                 apps.append(AppStatus(
                     app: app, state: state, committedVersion: committed, previousVersion: previous,
-                    restarts: restarts, lastError: lastError))
+                    refusedVersion: refused, restarts: restarts, lastError: lastError))
             }
             message = .statusReply(apps)
         case .logsReply:

@@ -11,7 +11,7 @@ public enum Slot: UInt8, Sendable {
 }
 
 /// What the store remembers about an app across restarts.
-public struct AppState: Sendable, Equatable {
+public struct AppState: Sendable {
     public var committed: Slot?
     public var committedVersion: UInt64 = 0
     /// The slot holding the version before the committed one, while it is intact.
@@ -21,13 +21,21 @@ public struct AppState: Sendable, Equatable {
     public var floor: UInt64 = 0
     /// False after `perch stop`: the app stays installed but does not run.
     public var enabled = true
+    /// The newest version turned down (rejected before it ran, or swapped back out) and
+    /// why, kept until a newer version commits, so `perch status` can say it after a
+    /// restart too. 0: none.
+    public var refusedVersion: UInt64 = 0
+    public var refusal = ""
 
     public init() {}
 
-    static let magic: [UInt8] = [0x50, 0x53, 0x54, 0x31]  // "PST1"
+    static let magic: [UInt8] = [0x50, 0x53, 0x54, 0x32]  // "PST2"
+    /// Refusal reasons are cut to this many bytes (the state file stays one small write).
+    static let maxRefusalBytes = 200
+    static let fixedSize = 4 + 1 + 8 + 1 + 8 + 8 + 1 + 8 + 1 + 4
 
     func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 48)
+        var w = ByteWriter(capacity: AppState.fixedSize + AppState.maxRefusalBytes)
         w.raw(AppState.magic)
         w.u8(committed?.rawValue ?? 0)
         w.u64(committedVersion)
@@ -35,12 +43,14 @@ public struct AppState: Sendable, Equatable {
         w.u64(previousVersion)
         w.u64(floor)
         w.u8(enabled ? 1 : 0)
+        w.u64(refusedVersion)
+        w.shortString(String(decoding: refusal.utf8.prefix(AppState.maxRefusalBytes), as: UTF8.self))
         w.u32(CRC32.checksum(w.bytes))
         return w.bytes
     }
 
     static func decode(_ bytes: [UInt8]) -> AppState? {
-        guard bytes.count == 4 + 1 + 8 + 1 + 8 + 8 + 1 + 4 else { return nil }
+        guard bytes.count >= fixedSize, bytes.count <= fixedSize + maxRefusalBytes + 3 else { return nil }
         let body = Array(bytes[0..<(bytes.count - 4)])
         let result: AppState? = bytes.withUnsafeBytes { raw in
             var r = ByteReader(raw)
@@ -55,7 +65,10 @@ public struct AppState: Sendable, Equatable {
                 s.previousVersion = try r.u64("version")
                 s.floor = try r.u64("floor")
                 s.enabled = try r.u8("enabled") != 0
+                s.refusedVersion = try r.u64("refused version")
+                s.refusal = try r.shortString("refusal")
                 guard try r.u32("crc") == CRC32.checksum(body), c <= 2, p <= 2 else { return nil }
+                try r.expectEnd("state end")
                 return s
             } catch {
                 return nil
@@ -157,6 +170,9 @@ public final class Store {
         do throws(StoreIOError) {
             try files.makeDirectory(root)
             try files.makeDirectory(appsDirectory)
+            // A new directory's entry is durable only once its parent is synced.
+            try files.syncDirectory(Store.parentDirectory(root))
+            try files.syncDirectory(root)
             for name in try files.list(appsDirectory) where Manifest.isValidAppName(name) {
                 if let state = loadState(name) { states.append((name, state)) }
             }
@@ -166,6 +182,14 @@ public final class Store {
     }
 
     var appsDirectory: String { root + "/apps" }
+
+    /// "/var/lib/perch" -> "/var/lib", "store" -> ".", "/store" -> "/".
+    static func parentDirectory(_ path: String) -> String {
+        var bytes = Array(path.utf8)
+        while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == 0 ? "/" : String(decoding: bytes[..<slash], as: UTF8.self)
+    }
     func directory(_ app: String) -> String { appsDirectory + "/" + app }
     func path(_ app: String, _ slot: Slot, _ suffix: String) -> String { directory(app) + "/" + slot.name + suffix }
 
@@ -362,8 +386,20 @@ public final class Store {
         state.committedVersion = version
         state.floor = max(state.floor, version)
         state.enabled = true
+        if state.refusedVersion <= version {
+            state.refusedVersion = 0
+            state.refusal = ""
+        }
         try saveState(app, state)
         uploads.removeAll { sameBytes($0.app, app) }
+    }
+
+    /// Remembers that `version` was turned down and why (see `AppState.refusedVersion`).
+    public func recordRefusal(_ app: String, version: UInt64, reason: String) throws(StoreError) {
+        guard var state = self.state(app), version >= state.refusedVersion else { return }
+        state.refusedVersion = version
+        state.refusal = reason
+        try saveState(app, state)
     }
 
     /// Drops the in-memory upload (the partial file stays for a later resume).

@@ -130,10 +130,16 @@ public final class Supervisor {
         for name in store.apps where app.isEmpty || sameBytes(name, app) {
             let state = store.state(name) ?? AppState()
             let live = liveApp(name)
+            // An app whose only version was turned down is failed, also after a restart
+            // (when nothing about it is live).
+            var runState = live?.state ?? .stopped
+            if state.committed == nil, state.refusedVersion != 0, runState == .stopped { runState = .failed }
+            let liveError = live?.lastError ?? ""
             result.append(AppStatus(
-                app: name, state: live?.state ?? .stopped, committedVersion: state.committedVersion,
+                app: name, state: runState, committedVersion: state.committedVersion,
                 previousVersion: state.previous == nil ? 0 : state.previousVersion,
-                restarts: live?.restarts ?? 0, lastError: live?.lastError ?? ""))
+                refusedVersion: state.refusedVersion, restarts: live?.restarts ?? 0,
+                lastError: liveError.isEmpty ? state.refusal : liveError))
         }
         return result
     }
@@ -164,7 +170,8 @@ public final class Supervisor {
         app.instance = nil
         app.restartAt = nil
         guard let state = store.state(app.name), let slot = state.committed else {
-            app.state = .stopped
+            app.state = (store.state(app.name)?.refusedVersion ?? 0) != 0 ? .failed : .stopped
+            app.lastError = "no version installed" + refusalNote(app.name)
             return false
         }
         let bytes: [UInt8]
@@ -186,6 +193,22 @@ public final class Supervisor {
         app.wakeAt = 0
         log(app.name, "running v\(app.version)")
         return true
+    }
+
+    /// "; v3 was refused: why" when the store remembers a refused version.
+    func refusalNote(_ name: String) -> String {
+        guard let state = store.state(name), state.refusedVersion != 0 else { return "" }
+        return "; v\(state.refusedVersion) was refused: " + state.refusal
+    }
+
+    /// Records a turned-down version in the store (a failed write only costs the record).
+    func refuse(_ app: LiveApp, version: UInt64, reason: String) {
+        app.lastError = reason
+        do throws(StoreError) {
+            try store.recordRefusal(app.name, version: version, reason: reason)
+        } catch {
+            log(app.name, "cannot record the refusal of v\(version): " + error.message)
+        }
     }
 
     private func launchFailed(_ app: LiveApp, _ version: UInt64, _ reason: String) -> Bool {
@@ -322,9 +345,10 @@ public final class Supervisor {
         app.state = swap.previousInstance == nil ? .failed : swap.previousState
         app.strikes = 0
         app.wakeAt = 0
+        refuse(app, version: swap.version, reason: reason)
         let outcome: String
         if swap.previousInstance == nil {
-            outcome = "nothing to go back to"
+            outcome = store.state(app.name)?.committed == nil ? "no version installed, nothing runs" : "nothing to go back to"
         } else if swap.previousResumable {
             outcome = "v\(swap.previousVersion) resumed"
         } else {
@@ -522,7 +546,14 @@ public final class Supervisor {
         do throws(PrepareFailure) {
             instance = try runner.prepare(module: bytes, manifest: deploy.manifest)
         } catch {
-            log(name, "v\(deploy.manifest.version) rejected: \(error.message)")
+            refuse(app, version: deploy.manifest.version, reason: error.message)
+            if app.instance == nil && store.state(name)?.committed == nil {
+                // A first install that cannot even start: nothing runs, the app is failed.
+                app.state = .failed
+                log(name, "v\(deploy.manifest.version) rejected: \(error.message); no version installed, nothing runs")
+            } else {
+                log(name, "v\(deploy.manifest.version) rejected: \(error.message)")
+            }
             switch error {
             case .invalidModule(let m): return Refusal(.invalidModule, m)
             case .instantiateFailed(let m): return Refusal(.instantiateFailed, m)
@@ -565,6 +596,9 @@ public final class Supervisor {
                 log(name, "stopped")
                 return .success("stopped \(name)")
             case .start:
+                if store.state(name)?.committed == nil {
+                    return .failure(Refusal(.notInstalled, "'\(name)' has no version installed" + refusalNote(name)))
+                }
                 try store.setEnabled(name, true)
                 if app.state == .running || app.state == .swapping { return .success("\(name) is already running") }
                 app.restarts = 0

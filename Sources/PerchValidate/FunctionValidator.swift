@@ -54,6 +54,11 @@ struct LocalRun {
 
 /// Validates one function body in one linear pass (spec 3.3) and builds its side table.
 ///
+/// The pass is spread over files by concern: this one holds the stacks, locals and the
+/// opcode dispatch; `ControlValidation.swift` blocks, branches and the side-table entries
+/// they leave; `InstructionTyping.swift` the plain instructions' immediates and types;
+/// `PrefixFCValidation.swift` and `SIMDValidation.swift` the 0xFC and 0xFD prefixes.
+///
 /// # Invariants
 /// - Every stack lives in `ScratchStack`s taken after the caller's arena mark.
 /// - Offsets stored in frames and entries are body offsets (`pc - bodyStart`) and fit in
@@ -94,9 +99,7 @@ struct FunctionValidator {
         do {
             block = try arena.takeUnretainedValue().allocateHigh(bytes, alignment: 8, for: .validationScratch)
         } catch {
-            throw ModuleError(
-                .arenaFull(use: error.use, requested: error.requested, available: error.available),
-                at: start - (context.moduleStart ?? start))
+            throw ModuleError(error, at: start - (context.moduleStart ?? start))
         }
         branches = ScratchStack(carving: &block, capacity: branchCapacity)
         types = ScratchStack(carving: &block, capacity: 64)
@@ -181,99 +184,6 @@ struct FunctionValidator {
         controls.top.unreachable = true
     }
 
-    // MARK: Control
-
-    static func slotCount(_ list: UnsafeRawPointer?, _ count: UInt32) -> UInt32 {
-        var total: UInt32 = 0
-        for i in 0..<Int(count) { total &+= list!.load(fromByteOffset: i, as: UInt8.self) == T.v128 ? 2 : 1 }
-        return total
-    }
-
-    /// Reads a block type (spec 5.4.1): empty, one value type, or a type index.
-    mutating func blockType() throws(ModuleError) -> (UnsafeRawPointer?, UInt32, UnsafeRawPointer?, UInt32) {
-        guard reader.position < reader.end else { throw fail(.unexpectedEndOfSectionOrFunction) }
-        let b = reader.position.load(as: UInt8.self)
-        if b == 0x40 {
-            reader.position += 1
-            return (nil, 0, nil, 0)
-        }
-        if T.isValue(b) {
-            let at = reader.position
-            reader.position += 1
-            return (nil, 0, at, 1)
-        }
-        let index = try reader.readS33()
-        guard index >= 0 else { throw fail(.malformedValueType) }
-        guard index < Int64(context.types.count) else { throw invalid(.unknownType(UInt32(truncatingIfNeeded: index))) }
-        let type = context.types[Int(index)]
-        return (type.params.baseAddress, UInt32(type.params.count), type.results.baseAddress, UInt32(type.results.count))
-    }
-
-    mutating func enterBlock(_ kind: FrameKind) throws(ModuleError) {
-        let afterOpcode = reader.position
-        let (params, paramCount, results, resultCount) = try blockType()
-        if kind == .if { try pop(T.i32) }
-        try popTypes(params, paramCount)
-        var frame = ControlFrame(
-            params: params, results: results, paramCount: paramCount, resultCount: resultCount,
-            height: UInt32(types.count), slotHeight: UInt32(slots),
-            paramSlots: Self.slotCount(params, paramCount), resultSlots: Self.slotCount(results, resultCount),
-            startPC: UInt32(reader.position - bodyStart), startEntry: UInt32(branches.count),
-            pending: -1, ifEntry: -1, kind: kind, unreachable: false)
-        if kind == .if {
-            frame.ifEntry = Int32(branches.count)
-            try emit(PendingBranch(
-                branchPC: UInt32(afterOpcode - 1 - bodyStart), target: 0, targetEntry: 0,
-                keep: frame.paramSlots, drop: 0))
-        }
-        try controls.push(frame, arena: arena, at: reader)
-        try pushTypes(params, paramCount)
-    }
-
-    @inline(__always)
-    mutating func emit(_ entry: PendingBranch) throws(ModuleError) {
-        try branches.push(entry, arena: arena, at: reader)
-    }
-
-    /// Records a branch from the opcode at `branchPC` to label `depth` (already checked),
-    /// with the stack as it is when the branch is taken.
-    mutating func emitBranch(depth: Int, branchPC: UInt32) throws(ModuleError) {
-        let frameIndex = controls.count &- 1 &- depth
-        let label = controls.base[frameIndex]
-        let keep = label.kind == .loop ? label.paramSlots : label.resultSlots
-        let dropped = slots &- Int(label.slotHeight) &- Int(keep)
-        var entry = PendingBranch(
-            branchPC: branchPC, target: 0, targetEntry: 0, keep: keep, drop: UInt32(truncatingIfNeeded: max(0, dropped)))
-        if label.kind == .loop {
-            entry.target = label.startPC
-            entry.targetEntry = label.startEntry
-        } else {
-            entry.target = UInt32(bitPattern: label.pending)
-            controls.base[frameIndex].pending = Int32(branches.count)
-        }
-        try emit(entry)
-    }
-
-    /// The types a branch to label `depth` carries, after checking the label exists.
-    @inline(__always)
-    func labelTypes(_ depth: UInt32) throws(ModuleError) -> (UnsafeRawPointer?, UInt32) {
-        guard depth.isIndex(below: controls.count) else { throw invalid(.unknownLabel(depth)) }
-        let label = controls.base[controls.count &- 1 &- Int(depth)]
-        return label.kind == .loop ? (label.params, label.paramCount) : (label.results, label.resultCount)
-    }
-
-    /// Gives every forward branch to the top frame its target.
-    mutating func resolvePending(_ frame: ControlFrame, targetPC: UInt32) {
-        var next = frame.pending
-        let entryCount = UInt32(branches.count)
-        while next >= 0 {
-            let following = Int32(bitPattern: branches.base[Int(next)].target)
-            branches.base[Int(next)].target = targetPC
-            branches.base[Int(next)].targetEntry = entryCount
-            next = following
-        }
-    }
-
     // MARK: Locals
 
     mutating func readLocals() throws(ModuleError) {
@@ -303,46 +213,6 @@ struct FunctionValidator {
         return locals.base[low].type
     }
 
-    // MARK: Immediates
-
-    /// Reads a memarg (spec 5.4.6) for an access of 2^`naturalAlignment` bytes.
-    @inline(__always)
-    mutating func memarg(naturalAlignment: UInt32) throws(ModuleError) {
-        let align = try reader.readU32()
-        _ = try reader.readU32()
-        if align >= 32 { throw invalid(.malformedMemopFlags) }
-        if align > naturalAlignment { throw invalid(.alignmentTooLarge) }
-        guard context.memoryCount > 0 else { throw invalid(.unknownMemory(0)) }
-    }
-
-    @inline(__always)
-    func globalType(_ index: UInt32) throws(ModuleError) -> GlobalType {
-        guard index.isIndex(below: context.globals.count) else { throw invalid(.unknownGlobal(index)) }
-        return context.globals[Int(index)].type
-    }
-
-    mutating func requireMemory() throws(ModuleError) {
-        guard context.memoryCount > 0 else { throw invalid(.unknownMemory(0)) }
-    }
-
-    mutating func tableType(_ index: UInt32) throws(ModuleError) -> UInt8 {
-        guard index.isIndex(below: context.tables.count) else { throw invalid(.unknownTable(index)) }
-        return context.tables[Int(index)].elementType.rawValue
-    }
-
-    mutating func functionType(ofFunction index: UInt32) throws(ModuleError) -> FuncType {
-        guard index.isIndex(below: context.functions.count) else { throw invalid(.unknownFunction(index)) }
-        return context.types[Int(context.functions[Int(index)].typeIndex)]
-    }
-
-    mutating func pushResults(_ type: FuncType) throws(ModuleError) {
-        try pushTypes(type.results.baseAddress, UInt32(type.results.count))
-    }
-
-    mutating func popParams(_ type: FuncType) throws(ModuleError) {
-        try popTypes(type.params.baseAddress, UInt32(type.params.count))
-    }
-
     // MARK: The pass
 
     /// Validates the body and returns what the interpreter needs; the side table's
@@ -368,57 +238,10 @@ struct FunctionValidator {
             case 0x02: try enterBlock(.block)
             case 0x03: try enterBlock(.loop)
             case 0x04: try enterBlock(.if)
-            case 0x05:
-                let frame = controls.top
-                guard frame.kind == .if else { throw invalid(.typeMismatch) }
-                try popTypes(frame.results, frame.resultCount)
-                guard types.count == Int(frame.height) else { throw invalid(.typeMismatch) }
-                // The then-arm falls into `else`: jump past `end`.
-                let elseEntry = branches.count
-                try emit(PendingBranch(
-                    branchPC: UInt32(instruction - bodyStart), target: UInt32(bitPattern: frame.pending), targetEntry: 0,
-                    keep: frame.resultSlots, drop: 0))
-                branches.base[Int(frame.ifEntry)].target = UInt32(reader.position - bodyStart)
-                branches.base[Int(frame.ifEntry)].targetEntry = UInt32(branches.count)
-                controls.top.pending = Int32(elseEntry)
-                controls.top.kind = .else
-                controls.top.unreachable = false
-                try pushTypes(frame.params, frame.paramCount)
-            case 0x0B:
-                let frame = controls.top
-                try popTypes(frame.results, frame.resultCount)
-                guard types.count == Int(frame.height) else { throw invalid(.typeMismatch) }
-                let after = UInt32(reader.position - bodyStart)
-                if frame.kind == .if {
-                    // No else: the false edge must already have the results.
-                    guard frame.paramCount == frame.resultCount,
-                        frame.paramCount == 0 || memcmpEqual(frame.params!, frame.results!, Int(frame.paramCount))
-                    else { throw invalid(.typeMismatch) }
-                    branches.base[Int(frame.ifEntry)].target = after
-                    branches.base[Int(frame.ifEntry)].targetEntry = UInt32(branches.count)
-                }
-                if frame.kind == .function {
-                    resolvePending(frame, targetPC: UInt32(instruction - bodyStart))
-                    controls.count = 0
-                    guard reader.position == reader.end else { throw fail(.sectionSizeMismatch) }
-                    return (entry, instruction)
-                }
-                resolvePending(frame, targetPC: after)
-                controls.count &-= 1
-                try pushTypes(frame.results, frame.resultCount)
-            case 0x0C:
-                let depth = try reader.readU32()
-                let (list, count) = try labelTypes(depth)
-                try emitBranch(depth: Int(depth), branchPC: UInt32(instruction - bodyStart))
-                try popTypes(list, count)
-                setUnreachable()
-            case 0x0D:
-                let depth = try reader.readU32()
-                let (list, count) = try labelTypes(depth)
-                try pop(T.i32)
-                try popTypes(list, count)
-                try pushTypes(list, count)
-                try emitBranch(depth: Int(depth), branchPC: UInt32(instruction - bodyStart))
+            case 0x05: try elseInstruction()
+            case 0x0B: if try endInstruction() { return (entry, instruction) }
+            case 0x0C: try br()
+            case 0x0D: try brIf()
             case 0x0E: try brTable()
             case 0x0F:  // return: the interpreter needs no entry, it returns directly
                 let function = controls.base[0]
@@ -529,168 +352,4 @@ struct FunctionValidator {
         if context.isLastBody(reader.end) { return .sectionSizeMismatch }
         return .invalid(.endOpcodeExpected)
     }
-
-    @inline(__always)
-    mutating func store(_ type: UInt8) throws(ModuleError) {
-        try pop(type)
-        try pop(T.i32)
-    }
-
-    mutating func brTable() throws(ModuleError) {
-        let branchPC = UInt32(instruction - bodyStart)
-        let count = try reader.readU32()
-        let labelsStart = reader.position
-        for _ in 0..<count { _ = try reader.readU32() }
-        let defaultDepth = try reader.readU32()
-        let (defaultTypes, arity) = try labelTypes(defaultDepth)
-        try pop(T.i32)
-        // Every label must take the values on the stack (spec 3.3.8.8), without popping them.
-        let afterDefault = reader.position
-        reader.position = labelsStart
-        // Each label above took at least a byte, so count < body size: Int(count) cannot trap.
-        try branches.reserve(Int(count) &+ 1, arena: arena, at: reader)
-        for k in 0...Int(count) {
-            let depth = k < Int(count) ? try reader.readU32() : defaultDepth
-            let (list, labelArity) = try labelTypes(depth)
-            guard labelArity == arity else { throw invalid(.typeMismatch) }
-            try checkTop(list, labelArity)
-            try emitBranch(depth: Int(depth), branchPC: branchPC)
-        }
-        reader.position = afterDefault
-        try popTypes(defaultTypes, arity)
-        setUnreachable()
-    }
-
-    /// Checks that the top of the stack matches `list` without changing the stack.
-    mutating func checkTop(_ list: UnsafeRawPointer?, _ count: UInt32) throws(ModuleError) {
-        let frame = controls.top
-        let available = types.count &- Int(frame.height)
-        for j in 0..<Int(count) {
-            let expected = list!.load(fromByteOffset: Int(count) &- 1 &- j, as: UInt8.self)
-            if j < available {
-                let t = types.base[types.count &- 1 &- j]
-                if t != expected && t != T.unknown { throw invalid(.typeMismatch) }
-            } else if !frame.unreachable {
-                throw invalid(.typeMismatch)
-            }
-        }
-    }
-
-    /// Numeric instructions 0x45...0xC4, grouped by their type (spec 5.4.7).
-    @inline(__always)
-    mutating func numeric(_ op: UInt8) throws(ModuleError) {
-        switch op {
-        case 0x45: try unary(T.i32, T.i32)  // i32.eqz
-        case 0x46...0x4F: try binary(T.i32, T.i32)  // i32 comparisons
-        case 0x50: try unary(T.i64, T.i32)  // i64.eqz
-        case 0x51...0x5A: try binary(T.i64, T.i32)  // i64 comparisons
-        case 0x5B...0x60: try binary(T.f32, T.i32)  // f32 comparisons
-        case 0x61...0x66: try binary(T.f64, T.i32)  // f64 comparisons
-        case 0x67...0x69: try unary(T.i32, T.i32)  // i32 clz ctz popcnt
-        case 0x6A...0x78: try binary(T.i32, T.i32)  // i32 arithmetic, bitwise, shifts
-        case 0x79...0x7B: try unary(T.i64, T.i64)  // i64 clz ctz popcnt
-        case 0x7C...0x8A: try binary(T.i64, T.i64)
-        case 0x8B...0x91: try unary(T.f32, T.f32)  // f32 abs .. sqrt
-        case 0x92...0x98: try binary(T.f32, T.f32)
-        case 0x99...0x9F: try unary(T.f64, T.f64)
-        case 0xA0...0xA6: try binary(T.f64, T.f64)
-        case 0xA7: try unary(T.i64, T.i32)  // i32.wrap_i64
-        case 0xA8, 0xA9: try unary(T.f32, T.i32)
-        case 0xAA, 0xAB: try unary(T.f64, T.i32)
-        case 0xAC, 0xAD: try unary(T.i32, T.i64)  // i64.extend_i32
-        case 0xAE, 0xAF: try unary(T.f32, T.i64)
-        case 0xB0, 0xB1: try unary(T.f64, T.i64)
-        case 0xB2, 0xB3: try unary(T.i32, T.f32)
-        case 0xB4, 0xB5: try unary(T.i64, T.f32)
-        case 0xB6: try unary(T.f64, T.f32)  // f32.demote_f64
-        case 0xB7, 0xB8: try unary(T.i32, T.f64)
-        case 0xB9, 0xBA: try unary(T.i64, T.f64)
-        case 0xBB: try unary(T.f32, T.f64)  // f64.promote_f32
-        case 0xBC: try unary(T.f32, T.i32)  // reinterpretations
-        case 0xBD: try unary(T.f64, T.i64)
-        case 0xBE: try unary(T.i32, T.f32)
-        case 0xBF: try unary(T.i64, T.f64)
-        case 0xC0, 0xC1: try unary(T.i32, T.i32)  // i32.extend8_s, extend16_s
-        default: try unary(T.i64, T.i64)  // 0xC2...0xC4 i64.extend8/16/32_s
-        }
-    }
-
-    /// The 0xFC prefix: saturating truncation, bulk memory and table instructions.
-    mutating func prefixedFC() throws(ModuleError) {
-        let sub = try reader.readU32()
-        switch sub {
-        case 0, 1: try unary(T.f32, T.i32)
-        case 2, 3: try unary(T.f64, T.i32)
-        case 4, 5: try unary(T.f32, T.i64)
-        case 6, 7: try unary(T.f64, T.i64)
-        case 8:  // memory.init
-            let segment = try reader.readU32()
-            try zeroByte()
-            try requireMemory()
-            try requireDataSegment(segment)
-            try threeI32()
-        case 9:  // data.drop
-            try requireDataSegment(try reader.readU32())
-        case 10:  // memory.copy
-            try zeroByte()
-            try zeroByte()
-            try requireMemory()
-            try threeI32()
-        case 11:  // memory.fill
-            try zeroByte()
-            try requireMemory()
-            try threeI32()
-        case 12:  // table.init
-            let segment = try reader.readU32()
-            let table = try tableType(try reader.readU32())
-            guard segment.isIndex(below: context.elements.count) else { throw invalid(.unknownElemSegment(segment)) }
-            guard context.elements[Int(segment)].elementType.rawValue == table else { throw invalid(.typeMismatch) }
-            try threeI32()
-        case 13:  // elem.drop
-            let segment = try reader.readU32()
-            guard segment.isIndex(below: context.elements.count) else { throw invalid(.unknownElemSegment(segment)) }
-        case 14:  // table.copy
-            let destination = try tableType(try reader.readU32())
-            let source = try tableType(try reader.readU32())
-            guard destination == source else { throw invalid(.typeMismatch) }
-            try threeI32()
-        case 15:  // table.grow
-            let type = try tableType(try reader.readU32())
-            try pop(T.i32)
-            try pop(type)
-            try push(T.i32)
-        case 16:  // table.size
-            _ = try tableType(try reader.readU32())
-            try push(T.i32)
-        case 17:  // table.fill
-            let type = try tableType(try reader.readU32())
-            try pop(T.i32)
-            try pop(type)
-            try pop(T.i32)
-        default: throw invalid(.illegalPrefixedOpcode(0xFC, sub))
-        }
-    }
-
-    /// Without a data count section the reference decoder asks for one only if there are
-    /// data segments; with none, the index is simply unknown.
-    mutating func requireDataSegment(_ index: UInt32) throws(ModuleError) {
-        guard let count = context.dataCount else {
-            throw invalid(context.dataSegmentCount > 0 ? .dataCountSectionRequired : .unknownDataSegment(index))
-        }
-        guard index < count else { throw invalid(.unknownDataSegment(index)) }
-    }
-
-    mutating func threeI32() throws(ModuleError) {
-        try pop(T.i32)
-        try pop(T.i32)
-        try pop(T.i32)
-    }
-}
-
-@inline(__always)
-func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-    for i in 0..<count where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
-        return false
-    }
-    return true
 }

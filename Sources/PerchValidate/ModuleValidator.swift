@@ -40,7 +40,9 @@ public struct ModuleValidator {
         do {
             refs = try arena.allocateHigh(UInt8.self, count: refBytes, for: .moduleMetadata)
         } catch {
-            throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: 0)
+            // Taken once the sections before the code section are in; loading stops at the
+            // end of what has been decoded.
+            throw ModuleError(error, at: module.bytes.count)
         }
         let context = ModuleContext(module: module, declaredRefs: refs)
         try context.checkFunctionTypes()
@@ -104,8 +106,7 @@ public struct ModuleValidator {
         do {
             return try arena.allocateHigh(count, alignment: 4, for: .sideTable)
         } catch {
-            throw ModuleError(
-                .arenaFull(use: error.use, requested: error.requested, available: error.available), at: errorOffset)
+            throw ModuleError(error, at: errorOffset)
         }
     }
 
@@ -123,45 +124,25 @@ public struct ModuleValidator {
 
 /// What validating code needs to know about the module, and the module-level checks.
 struct ModuleContext {
-    let types: UnsafeMutableBufferPointer<FuncType>
-    let functions: UnsafeMutableBufferPointer<Function>
-    let importedFunctionCount: Int
-    let tables: UnsafeMutableBufferPointer<TableType>
-    let memories: UnsafeMutableBufferPointer<Limits>
-    let globals: UnsafeMutableBufferPointer<Global>
-    let importedGlobalCount: Int
-    let elements: UnsafeMutableBufferPointer<ElementSegment>
-    let exports: UnsafeMutableBufferPointer<Export>
-    let imports: UnsafeMutableBufferPointer<Import>
-    let start: UInt32?
-    let dataCount: UInt32?
-    let dataSegmentCount: Int
+    /// The records decoded so far: everything before the code section at least.
+    let module: Module
     let declaredRefs: UnsafeMutableBufferPointer<UInt8>
-    let moduleStart: UnsafeRawPointer?
-    let moduleEnd: UnsafeRawPointer?
     let lastBodyEnd: UnsafeRawPointer?
 
     init(module: Module, declaredRefs: UnsafeMutableBufferPointer<UInt8>) {
-        types = module.types
-        functions = module.functions
-        importedFunctionCount = module.importedFunctionCount
-        tables = module.tables
-        memories = module.memories
-        globals = module.globals
-        importedGlobalCount = module.importedGlobalCount
-        elements = module.elements
-        exports = module.exports
-        imports = module.imports
-        start = module.start
-        dataCount = module.dataCount
-        dataSegmentCount = module.data.count
+        self.module = module
         self.declaredRefs = declaredRefs
-        moduleStart = module.bytes.baseAddress
-        moduleEnd = module.bytes.baseAddress.map { $0 + module.bytes.count }
         lastBodyEnd = module.functions.last.flatMap { f in f.body.baseAddress.map { $0 + f.body.count } }
     }
 
-    var memoryCount: Int { memories.count }
+    var types: UnsafeMutableBufferPointer<FuncType> { module.types }
+    var functions: UnsafeMutableBufferPointer<Function> { module.functions }
+    var tables: UnsafeMutableBufferPointer<TableType> { module.tables }
+    var globals: UnsafeMutableBufferPointer<Global> { module.globals }
+    var elements: UnsafeMutableBufferPointer<ElementSegment> { module.elements }
+    var memoryCount: Int { module.memories.count }
+    var moduleStart: UnsafeRawPointer? { module.bytes.baseAddress }
+    var moduleEnd: UnsafeRawPointer? { module.bytes.baseAddress.map { $0 + module.bytes.count } }
 
     func offset(_ pointer: UnsafeRawPointer?) -> Int {
         guard let pointer, let moduleStart else { return 0 }
@@ -179,30 +160,23 @@ struct ModuleContext {
 
     func isLastBody(_ end: UnsafeRawPointer) -> Bool { end == lastBodyEnd }
 
-    /// Where import `kind`/`index` was declared, for error offsets.
-    func importOffset(_ kind: ExternKind, _ index: Int) -> Int {
-        for i in imports where i.kind == kind && Int(i.index) == index { return offset(i.module.start) }
-        return 0
-    }
-
     func checkFunctionTypes() throws(ModuleError) {
         for (index, function) in functions.enumerated() where !function.typeIndex.isIndex(below: types.count) {
-            let at = index < importedFunctionCount ? importOffset(.function, index) : offset(function.body.baseAddress)
-            throw ModuleError(.invalid(.unknownType(function.typeIndex)), at: at)
+            throw ModuleError(.invalid(.unknownType(function.typeIndex)), at: module.declarationOffset(of: .function, index))
         }
     }
 
     func checkTablesAndMemories() throws(ModuleError) {
         for (index, table) in tables.enumerated() {
             if let max = table.limits.max, table.limits.min > max {
-                throw ModuleError(.invalid(.sizeMinimumGreaterThanMaximum), at: importOffset(.table, index))
+                throw ModuleError(.invalid(.sizeMinimumGreaterThanMaximum), at: module.declarationOffset(of: .table, index))
             }
         }
-        if memories.count > 1 {
-            throw ModuleError(.invalid(.multipleMemories), at: importOffset(.memory, 1))
+        if memoryCount > 1 {
+            throw ModuleError(.invalid(.multipleMemories), at: module.declarationOffset(of: .memory, 1))
         }
-        for (index, limits) in memories.enumerated() {
-            let at = importOffset(.memory, index)
+        for (index, limits) in module.memories.enumerated() {
+            let at = module.declarationOffset(of: .memory, index)
             let pages = UInt32(65536)
             if limits.min > pages || (limits.max ?? 0) > pages {
                 throw ModuleError(.invalid(.memorySizeTooLarge), at: at)
@@ -214,7 +188,7 @@ struct ModuleContext {
     }
 
     func checkGlobals() throws(ModuleError) {
-        for global in globals[importedGlobalCount...] {
+        for global in globals[module.importedGlobalCount...] {
             try constantExpression(global.initializer, expected: global.type.valueType.rawValue)
         }
     }
@@ -251,7 +225,7 @@ struct ModuleContext {
     }
 
     func checkExports(arena: Arena) throws(ModuleError) {
-        for export in exports {
+        for export in module.exports {
             let at = offset(export.name.start)
             let index = export.index
             switch export.kind {
@@ -261,7 +235,7 @@ struct ModuleContext {
             case .table:
                 guard index.isIndex(below: tables.count) else { throw ModuleError(.invalid(.unknownTable(index)), at: at) }
             case .memory:
-                guard index.isIndex(below: memories.count) else { throw ModuleError(.invalid(.unknownMemory(index)), at: at) }
+                guard index.isIndex(below: memoryCount) else { throw ModuleError(.invalid(.unknownMemory(index)), at: at) }
             case .global:
                 guard index.isIndex(below: globals.count) else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
             }
@@ -272,6 +246,7 @@ struct ModuleContext {
     /// Export names must differ (spec 3.4.10): an open-addressing hash set of export
     /// indices in arena scratch, given back before returning.
     func checkExportNamesUnique(arena: Arena) throws(ModuleError) {
+        let exports = module.exports
         guard exports.count > 1 else { return }
         var capacity = 16
         while capacity < exports.count &* 2 { capacity &<<= 1 }
@@ -281,7 +256,7 @@ struct ModuleContext {
         do {
             slots = try arena.allocateHigh(Int32.self, count: capacity, for: .validationScratch)
         } catch {
-            throw ModuleError(.arenaFull(use: error.use, requested: error.requested, available: error.available), at: 0)
+            throw ModuleError(error, at: offset(exports[0].name.start))
         }
         slots.update(repeating: -1)
         for (index, export) in exports.enumerated() {
@@ -299,11 +274,13 @@ struct ModuleContext {
     }
 
     func checkStart() throws(ModuleError) {
-        guard let start else { return }
-        guard start.isIndex(below: functions.count) else { throw ModuleError(.invalid(.unknownFunction(start)), at: 0) }
+        guard let start = module.start else { return }
+        guard start.isIndex(below: functions.count) else {
+            throw ModuleError(.invalid(.unknownFunction(start)), at: module.startOffset)
+        }
         let type = types[Int(functions[Int(start)].typeIndex)]
         guard type.params.count == 0, type.results.count == 0 else {
-            throw ModuleError(.invalid(.startFunction), at: 0)
+            throw ModuleError(.invalid(.startFunction), at: module.startOffset)
         }
     }
 
@@ -347,7 +324,7 @@ struct ModuleContext {
                 type = T.funcref
             case 0x23:
                 let index = try reader.readU32()
-                guard index.isIndex(below: importedGlobalCount) else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
+                guard index.isIndex(below: module.importedGlobalCount) else { throw ModuleError(.invalid(.unknownGlobal(index)), at: at) }
                 guard !globals[Int(index)].type.mutable else { throw ModuleError(.constantExpressionRequired, at: at) }
                 type = globals[Int(index)].type.valueType.rawValue
             default:

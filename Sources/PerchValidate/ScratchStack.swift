@@ -88,8 +88,7 @@ struct ScratchStack<Element: BitwiseCopyable> {
                 capacity &* stride, alignment: MemoryLayout<Element>.alignment, for: .validationScratch)
             return raw.bindMemory(to: Element.self, capacity: capacity)
         } catch {
-            throw ModuleError(
-                .arenaFull(use: error.use, requested: error.requested, available: error.available), at: errorOffset)
+            throw ModuleError(error, at: errorOffset)
         }
     }
 }

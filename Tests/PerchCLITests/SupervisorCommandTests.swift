@@ -59,4 +59,36 @@ struct SupervisorCommandTests {
         let badTarget = try runPerch(["status", "--to", "udp://x"])
         #expect(badTarget.status == 2)
     }
+
+    /// A first install that traps: push fails with the reason, status shows the app failed
+    /// with no version and the refused one, nothing runs; a later good push installs.
+    @Test func failedFirstInstallIsShownThenAGoodPushInstalls() throws {
+        let dir = NSTemporaryDirectory() + "perch-cmd-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = dir + "/deploy.key"
+        #expect(try runPerch(["keygen", key]).status == 0)
+        let bad = dir + "/trap.wasm", good = dir + "/hello.wasm"
+        try Data(SupervisedInterpreterTests.trap).write(to: URL(fileURLWithPath: bad))
+        try Data(SupervisedInterpreterTests.hello).write(to: URL(fileURLWithPath: good))
+        let server = try ServeProcess(store: dir + "/store", trust: key + ".pub")
+        defer { server.kill9() }
+        let to = "tcp://127.0.0.1:\(server.port)"
+
+        let push = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "5", bad])
+        #expect(push.status == 1 && push.output.contains("unreachable"), "\(push.output)")
+        let status = try runPerch(["status", "--to", to])
+        #expect(status.output.contains("hello: failed, no version installed; v5 refused, last error: trap: unreachable"), "\(status.output)")
+        let json = try runPerch(["status", "--to", to, "--json"])
+        #expect(json.output.contains("\"state\":\"failed\",\"version\":0,\"previous\":0,\"refused\":5"), "\(json.output)")
+        let logs = try runPerch(["logs", "--to", to, "hello"])
+        #expect(logs.output.contains("no version installed, nothing runs"), "\(logs.output)")
+        let start = try runPerch(["start", "--to", to, "hello"])
+        #expect(start.status == 1 && start.output.contains("v5 was refused"), "\(start.output)")
+
+        let fixed = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "6", good])
+        #expect(fixed.status == 0 && fixed.output.contains("committed"), "\(fixed.output)")
+        let after = try runPerch(["status", "--to", to])
+        #expect(after.output.contains("hello: running v6") && !after.output.contains("refused"), "\(after.output)")
+    }
 }

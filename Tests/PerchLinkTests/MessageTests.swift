@@ -77,7 +77,7 @@ func sampleManifest(version: UInt64 = 3) -> Manifest {
     }
 
     @Test func repliesRoundTrip() throws {
-        let status = AppStatus(app: "blinky", state: .running, committedVersion: 5, previousVersion: 4, restarts: 1, lastError: "")
+        let status = AppStatus(app: "blinky", state: .running, committedVersion: 5, previousVersion: 4, refusedVersion: 6, restarts: 1, lastError: "v6: trap: unreachable")
         if case .statusReply(let apps) = try roundTrip(.statusReply([status, status])) {
             #expect(apps == [status, status])
         } else { Issue.record("status") }

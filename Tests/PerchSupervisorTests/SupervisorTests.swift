@@ -17,6 +17,13 @@ final class Harness {
         supervisor = try Harness.make(dir, runner, clock, config)
     }
 
+    /// A supervisor over `files` (e.g. the power-cut model) with its store at `root`.
+    init(files: any StoreFiles, root: String) throws {
+        dir = try TempDirectory()
+        supervisor = Supervisor(store: try Store(root: root, files: files), trustedKeys: [testSigner.publicKey],
+                                runner: runner, config: Harness.config, clock: { [clock] in clock.now })
+    }
+
     static var config: SupervisorConfig {
         var c = SupervisorConfig()
         c.healthSlices = 3
@@ -158,6 +165,58 @@ func errorCode(_ replies: [Message]) -> LinkErrorCode? {
         #expect(h.status()?.state == .running && h.status()?.committedVersion == 1)
         // A rejected module did not burn its version number: a fixed v2 is accepted.
         try h.install(.healthy, version: 2, seed: 1)
+    }
+
+    /// A first install whose module fails (rejected before it runs, traps at start, never
+    /// yields, needs more arena than it has) leaves the app failed with no version: the
+    /// refused version and reason are in status and logs, also after a restart, nothing
+    /// runs, `start` says why, and a later good push installs normally.
+    @Test(arguments: [
+        (FakeBehaviour.trapsAtStart, LinkErrorCode.healthCheckFailed, "unreachable"),
+        (.loopsForever, .healthCheckFailed, "did not yield"),
+        (.arenaTooSmall, .instantiateFailed, "arena full"),
+        (.invalid, .invalidModule, "type mismatch"),
+    ])
+    func firstInstallThatFailsLeavesTheAppFailedWithNoVersion(_ behaviour: FakeBehaviour, _ code: LinkErrorCode, _ reason: String) throws {
+        let h = try Harness()
+        let bad = fakeModule(behaviour)
+        let replies = h.upload(bad, signedDeploy(bad, version: 3)) + h.run(rounds: 5)
+        #expect(errorCode(replies) == code, "\(replies)")
+        func expectFailed(_ when: String) throws {
+            let s = try #require(h.status(), "\(when)")
+            #expect(s.state == .failed && s.committedVersion == 0 && s.previousVersion == 0, "\(when): \(s)")
+            #expect(s.refusedVersion == 3 && s.lastError.contains(reason), "\(when): \(s)")
+            // Nothing runs: every instance made was discarded and none is stepped.
+            #expect(h.runner.instances.allSatisfy { $0.discarded }, "\(when)")
+            let slices = h.runner.instances.map(\.slices)
+            _ = h.run(rounds: 5)
+            #expect(h.runner.instances.map(\.slices) == slices, "\(when)")
+        }
+        try expectFailed("after the push")
+        #expect(h.supervisor.logs(app: "blinky", since: 0).text.contains("no version installed, nothing runs"))
+        try h.restart()
+        try expectFailed("after a restart")
+        let start = h.ask(.start(app: "blinky"))
+        #expect(errorCode(start) == .notInstalled)
+        if case .error(_, let text)? = start.first { #expect(text.contains("v3 was refused") && text.contains(reason)) }
+        #expect(errorCode(h.ask(.rollback(app: "blinky"))) == .nothingToRollBack)
+        // A good version installs normally and clears the record.
+        try h.install(.healthy, version: 4)
+        let s = try #require(h.status())
+        #expect(s.state == .running && s.committedVersion == 4 && s.refusedVersion == 0 && s.lastError.isEmpty, "\(s)")
+        try h.restart()
+        #expect(h.status()?.state == .running && h.status()?.refusedVersion == 0)
+    }
+
+    @Test func refusedUpdateIsReportedBesideTheRunningVersion() throws {
+        let h = try Harness()
+        try h.install(.healthy, version: 1)
+        let bad = fakeModule(.trapsAtStart)
+        _ = h.upload(bad, signedDeploy(bad, version: 2))
+        _ = h.run(rounds: 3)
+        try h.restart()
+        let s = try #require(h.status())
+        #expect(s.state == .running && s.committedVersion == 1 && s.refusedVersion == 2 && s.lastError.contains("unreachable"), "\(s)")
     }
 
     @Test func moduleThatTrapsAtStartIsSwappedBackOut() throws {
