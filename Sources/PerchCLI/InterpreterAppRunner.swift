@@ -57,11 +57,10 @@ final class InterpreterAppRunner: AppRunner {
             throw .instantiateFailed(error.message)
         }
         bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        var module: Module
+        let module: Module
         do throws(ModuleError) {
-            var decoder = try ModuleDecoder(arena: arena, adopting: UnsafeMutableRawBufferPointer(start: copy, count: bytes.count))
-            module = try decoder.finish()
-            try validate(&module, arena: arena)
+            var loader = try ModuleLoader(arena: arena, adopting: UnsafeMutableRawBufferPointer(start: copy, count: bytes.count))
+            module = try loader.finish()
         } catch {
             throw .invalidModule(error.message)
         }

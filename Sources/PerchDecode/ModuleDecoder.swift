@@ -44,7 +44,14 @@ public struct ModuleDecoder: ~Copyable {
     /// tables, memories, globals.
     private var allocatedSpaces: UInt8 = 0
     private var codeCount = 0
+    /// Set once the code section's count has been read.
     private var codeCountOffset: Int?
+    /// Offset of the next code entry not decoded yet.
+    private var codePosition = 0
+    /// Code entries decoded so far (a body is decoded once all its bytes are in).
+    public private(set) var bodiesDecoded = 0
+    /// Where the code section ends, once all of it is decoded.
+    public private(set) var codeSectionEnd: Int?
     private var sawData = false
 
     public init(arena: Arena) throws(ModuleError) {
@@ -119,6 +126,15 @@ public struct ModuleDecoder: ~Copyable {
         }
     }
 
+    /// The records decoded so far, over the bytes received so far: everything before the
+    /// code section once `bodiesDecoded > 0`, and each body as it is decoded. For
+    /// validating while the rest arrives; `finish()` gives the complete module.
+    public var decodedSoFar: Module {
+        var partial = module
+        partial.bytes = UnsafeRawBufferPointer(start: bytes, count: received)
+        return partial
+    }
+
     // MARK: - Framing
 
     private mutating func advance() throws(ModuleError) {
@@ -136,10 +152,14 @@ public struct ModuleDecoder: ~Copyable {
             if rank != 0 && rank <= lastSectionRank {
                 throw ModuleError(.unexpectedContentAfterLastSection, at: cursor)
             }
-            guard received &- bodyStart >= size else { return }
-            var reader = ByteReader(base: bytes, position: bytes + bodyStart, end: bytes + bodyStart + size)
-            try decodeSection(id, &reader)
-            guard reader.isAtEnd else { throw ModuleError(.sectionSizeMismatch, at: reader.offset) }
+            if id == 10 {
+                guard try decodeArrivedBodies(sectionStart: bodyStart, sectionEnd: bodyStart &+ size) else { return }
+            } else {
+                guard received &- bodyStart >= size else { return }
+                var reader = ByteReader(base: bytes, position: bytes + bodyStart, end: bytes + bodyStart + size)
+                try decodeSection(id, &reader)
+                guard reader.isAtEnd else { throw ModuleError(.sectionSizeMismatch, at: reader.offset) }
+            }
             if rank != 0 { lastSectionRank = rank }
             cursor = bodyStart &+ size
         }
@@ -215,7 +235,6 @@ public struct ModuleDecoder: ~Copyable {
         case 7: try decodeExportSection(&reader)
         case 8: module.start = try reader.readU32()
         case 9: try decodeElementSection(&reader)
-        case 10: try decodeCodeSection(&reader)
         case 11: try decodeDataSection(&reader)
         default: module.dataCount = try reader.readU32()
         }
@@ -511,19 +530,44 @@ public struct ModuleDecoder: ~Copyable {
         module.elements = segments
     }
 
-    private mutating func decodeCodeSection(_ reader: inout ByteReader) throws(ModuleError) {
-        let countOffset = reader.offset
-        let count = try reader.readLength()
-        try allocateIndexSpaces(through: .global, defined: 0, at: countOffset)
-        // A count mismatch is reported once all sections are in (`checkEnd`), as the
-        // reference interpreter does, so a misplaced section is named first.
-        codeCount = count
-        codeCountOffset = countOffset
-        for index in 0..<count {
-            let size = try reader.readLength()
-            let body = try reader.readBytes(size)
-            if index < definedFunctionCount { module.functions[module.importedFunctionCount &+ index].body = body }
+    /// Decodes the code section's count and then each body as soon as all its bytes are
+    /// in (not waiting for the whole section, so a validator can check each body while the
+    /// rest arrives). Returns true once the whole section is in and decoded. Until then a
+    /// read that runs past the bytes received means "wait"; once the section is complete
+    /// the same reads give the same errors as any other section's.
+    private mutating func decodeArrivedBodies(sectionStart: Int, sectionEnd: Int) throws(ModuleError) -> Bool {
+        let complete = received >= sectionEnd
+        let start = codeCountOffset == nil ? sectionStart : codePosition
+        var reader = ByteReader(base: bytes, position: bytes + start, end: bytes + min(received, sectionEnd))
+        do {
+            if codeCountOffset == nil {
+                let countOffset = reader.offset
+                let count = try reader.readLength()
+                try allocateIndexSpaces(through: .global, defined: 0, at: countOffset)
+                // A count mismatch is reported once all sections are in (`checkEnd`), as the
+                // reference interpreter does, so a misplaced section is named first.
+                codeCount = count
+                codeCountOffset = countOffset
+                codePosition = reader.offset
+            }
+            while bodiesDecoded < codeCount {
+                let size = try reader.readLength()
+                let body = try reader.readBytes(size)
+                if bodiesDecoded < definedFunctionCount {
+                    module.functions[module.importedFunctionCount &+ bodiesDecoded].body = body
+                }
+                bodiesDecoded &+= 1
+                codePosition = reader.offset
+            }
+        } catch {
+            let ranPastReceived = error.kind == .unexpectedEndOfSectionOrFunction || error.kind == .lengthOutOfBounds
+            if !complete && ranPastReceived { return false }
+            throw error
         }
+        guard complete else { return false }
+        guard reader.isAtEnd else { throw ModuleError(.sectionSizeMismatch, at: reader.offset) }
+        codeSectionEnd = sectionEnd
+        return true
     }
 
     private mutating func decodeDataSection(_ reader: inout ByteReader) throws(ModuleError) {

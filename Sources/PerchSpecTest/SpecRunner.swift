@@ -71,24 +71,10 @@ public struct SpecModuleLoader {
         } catch {
             return .unreadable(error.message)
         }
-        let decoded: Result<Module, ModuleError> = bytes.withUnsafeBytes { chunk in
-            do throws(ModuleError) {
-                var decoder = try ModuleDecoder(arena: arena)
-                try decoder.feed(chunk)
-                return .success(try decoder.finish())
-            } catch {
-                return .failure(error)
-            }
-        }
-        switch decoded {
-        case .success(var module):
-            do throws(ModuleError) {
-                try validate(&module, arena: arena)
-            } catch {
-                return .rejected(error)
-            }
-            return .loaded(LoadedModule(arena: arena, module: module))
-        case .failure(let error): return .rejected(error)
+        do throws(ModuleError) {
+            return .loaded(LoadedModule(arena: arena, module: try loadModule(bytes, into: arena)))
+        } catch {
+            return .rejected(error)
         }
     }
 }

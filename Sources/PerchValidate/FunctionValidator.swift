@@ -20,6 +20,21 @@ enum T {
     @inline(__always) static func slots(_ b: UInt8) -> Int { b == 0x7B ? 2 : 1 }
 }
 
+/// What follows a body, which only the wording of a missing `end` depends on. While a
+/// module is still arriving its end is not known yet: `ModuleLoader` validates the last
+/// body only once something after the code section (or the end) has arrived.
+struct BodySurroundings {
+    /// End of the last defined function's body, nil until it has been decoded.
+    let lastBodyEnd: UnsafeRawPointer?
+    /// End of the bytes received.
+    let moduleEnd: UnsafeRawPointer?
+
+    init(_ module: Module) {
+        lastBodyEnd = module.functions.last.flatMap { f in f.body.baseAddress.map { $0 + f.body.count } }
+        moduleEnd = module.bytes.baseAddress.map { $0 + module.bytes.count }
+    }
+}
+
 enum FrameKind: UInt8 {
     case block, loop, `if`, `else`, function
 }
@@ -80,9 +95,14 @@ struct FunctionValidator {
     var maxSlots: Int = 0
     /// Start of the instruction being validated, for error offsets.
     var instruction: UnsafeRawPointer
+    let surroundings: BodySurroundings
 
-    init(context: ModuleContext, arena: Unmanaged<Arena>, body: UnsafeRawBufferPointer, type: FuncType) throws(ModuleError) {
+    init(
+        context: ModuleContext, arena: Unmanaged<Arena>, body: UnsafeRawBufferPointer, type: FuncType,
+        surroundings: BodySurroundings
+    ) throws(ModuleError) {
         self.context = context
+        self.surroundings = surroundings
         self.arena = arena
         let start = body.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
         self.bodyStart = start
@@ -348,8 +368,7 @@ struct FunctionValidator {
     /// reads on into what follows, so the next function's first byte, the end of the
     /// module, or the next section is what it stumbles on.
     var missingEndReason: ModuleErrorKind {
-        if reader.end == context.moduleEnd { return .unexpectedEndOfSectionOrFunction }
-        if context.isLastBody(reader.end) { return .sectionSizeMismatch }
-        return .invalid(.endOpcodeExpected)
+        guard reader.end == surroundings.lastBodyEnd else { return .invalid(.endOpcodeExpected) }
+        return reader.end == surroundings.moduleEnd ? .unexpectedEndOfSectionOrFunction : .sectionSizeMismatch
     }
 }

@@ -67,7 +67,8 @@ public struct ModuleValidator {
             guard body.count < Int(Int32.max) else {
                 throw ModuleError(.arenaFull(use: .sideTable, requested: body.count, available: arena.free), at: bodyOffset)
             }
-            validator = try FunctionValidator(context: context, arena: unmanagedArena, body: body, type: type)
+            validator = try FunctionValidator(
+                context: context, arena: unmanagedArena, body: body, type: type, surroundings: BodySurroundings(module))
             let (entry, end) = try validator.run(signature: type)
             guard validator.localSlots <= UInt64(UInt32.max) else {
                 throw ModuleError(.invalid(.tooManyLocals), at: bodyOffset)
@@ -127,12 +128,10 @@ struct ModuleContext {
     /// The records decoded so far: everything before the code section at least.
     let module: Module
     let declaredRefs: UnsafeMutableBufferPointer<UInt8>
-    let lastBodyEnd: UnsafeRawPointer?
 
     init(module: Module, declaredRefs: UnsafeMutableBufferPointer<UInt8>) {
         self.module = module
         self.declaredRefs = declaredRefs
-        lastBodyEnd = module.functions.last.flatMap { f in f.body.baseAddress.map { $0 + f.body.count } }
     }
 
     var types: UnsafeMutableBufferPointer<FuncType> { module.types }
@@ -142,7 +141,6 @@ struct ModuleContext {
     var elements: UnsafeMutableBufferPointer<ElementSegment> { module.elements }
     var memoryCount: Int { module.memories.count }
     var moduleStart: UnsafeRawPointer? { module.bytes.baseAddress }
-    var moduleEnd: UnsafeRawPointer? { module.bytes.baseAddress.map { $0 + module.bytes.count } }
 
     func offset(_ pointer: UnsafeRawPointer?) -> Int {
         guard let pointer, let moduleStart else { return 0 }
@@ -157,8 +155,6 @@ struct ModuleContext {
     func declareReference(_ function: UInt32) {
         declaredRefs[Int(function >> 3)] |= 1 << (function & 7)
     }
-
-    func isLastBody(_ end: UnsafeRawPointer) -> Bool { end == lastBodyEnd }
 
     func checkFunctionTypes() throws(ModuleError) {
         for (index, function) in functions.enumerated() where !function.typeIndex.isIndex(below: types.count) {
