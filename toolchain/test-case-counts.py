@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Counts swift-testing test cases from an event stream (swift test
+--experimental-event-stream-output FILE --experimental-event-stream-version 0): each
+argument of a parameterised test is one case, a plain test is one.
+Usage: test-case-counts.py LABEL FILE... Prints 'LABEL: N passed, N failed' on the last
+line; skipped cases (a skipped parameterised test counts all its arguments) are shown on
+a line 'LABEL: N skipped' before it. Exits 1 if no case ran, so a tier whose
+arguments came out empty cannot pass."""
+import json
+import sys
+
+declared = {}  # test id -> number of argument cases (None for a plain test)
+failed_cases = set()  # (test id, case id or None)
+ended = []  # (test id, case id or None)
+skipped = 0
+label = sys.argv[1]
+for path in sys.argv[2:]:
+    for line in open(path, encoding="utf-8"):
+        record = json.loads(line)
+        payload = record.get("payload", {})
+        if record.get("kind") == "test" and payload.get("kind") == "function":
+            cases = payload.get("_testCases")
+            declared[payload["id"]] = len(cases) if payload.get("isParameterized") and cases is not None else None
+            continue
+        if record.get("kind") != "event":
+            continue
+        kind = payload.get("kind")
+        test = payload.get("testID")
+        case = (payload.get("_testCase") or {}).get("id")
+        if kind == "issueRecorded":
+            issue = payload.get("issue", {})
+            if not issue.get("isKnown", False):
+                failed_cases.add((test, case))
+        elif kind == "testCaseEnded":
+            ended.append((test, case))
+        elif kind == "testEnded" and test in declared and declared[test] is None:
+            ended.append((test, None))
+        elif kind == "testSkipped" and test in declared:
+            skipped += declared[test] or 1
+
+passed = sum(1 for c in ended if c not in failed_cases)
+failed = len(ended) - passed
+# An issue outside any case (e.g. thrown while computing arguments) fails its test.
+failed += sum(1 for (test, case) in failed_cases if case is None and (test, None) not in ended)
+if skipped:
+    print(f"{label}: {skipped} skipped")
+print(f"{label}: {passed} passed, {failed} failed")
+sys.exit(1 if passed + failed == 0 else 0)
