@@ -2,22 +2,21 @@
 #
 # C: the Swift toolchain's clang for wasm32-wasi with Debian's wasi-libc (sysroot /usr)
 #    and compiler-rt builtins from libclang-rt-dev-wasm32.
-# Embedded Swift: swiftc for wasm32-unknown-none-wasm (the toolchain's embedded stdlib),
-#    linked by wasm-ld (wasi-libc only for memset/memcpy); WASI calls come from
-#    toolchain/guest-swift.
+# Embedded Swift: each example is a target of the SwiftPM package examples/Package.swift,
+#    which depends on the guest SDK package toolchain/guest-swift (module PerchGuest),
+#    built for wasm32-unknown-none-wasm (the toolchain's embedded stdlib; wasi-libc only
+#    for memset/memcpy) in out/.build-guest/.
 # Output: out/examples/*.wasm (ignored by git).
 
 GUEST_BIN    ?= $(dir $(realpath $(shell command -v swiftc)))
 GUEST_CC     ?= $(GUEST_BIN)clang
-GUEST_SWIFTC ?= $(GUEST_BIN)swiftc
-GUEST_WASMLD ?= $(GUEST_BIN)wasm-ld
+GUEST_SWIFT_BUILD ?= $(GUEST_BIN)swift build -c release --triple wasm32-unknown-none-wasm
+GUEST_SWIFT_SDK := toolchain/guest-swift/Package.swift $(wildcard toolchain/guest-swift/Sources/PerchGuest/*.swift)
 WASI_SYSROOT ?= /usr
 WASM_RT      ?= $(firstword $(wildcard /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a))
 # MVP plus the features Perch's interpreter implements.
 GUEST_CFLAGS ?= -O2 -mcpu=mvp -msign-ext -mmutable-globals -mnontrapping-fptoint -mbulk-memory
 GUEST_LDFLAGS ?= -nodefaultlibs -lc $(WASM_RT) -Wl,--strip-debug
-GUEST_SWIFTFLAGS ?= -Osize -enable-experimental-feature Embedded -enable-experimental-feature Extern \
-	-wmo -parse-as-library -Xfrontend -disable-stack-protector -Xcc -mcpu=mvp
 
 EXAMPLES_OUT := out/examples
 EXAMPLES := $(EXAMPLES_OUT)/hello.wasm $(EXAMPLES_OUT)/files.wasm $(EXAMPLES_OUT)/swift-hello.wasm
@@ -37,7 +36,7 @@ $(EXAMPLES_OUT)/files.wasm: examples/files/files.c | $(EXAMPLES_OUT)
 	@test -n "$(WASM_RT)" || { echo "no wasm32 compiler-rt: apt-get install libclang-rt-dev-wasm32" >&2; exit 1; }
 	$(GUEST_CC) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) $(GUEST_CFLAGS) $< -o $@ $(GUEST_LDFLAGS)
 
-$(EXAMPLES_OUT)/swift-hello.wasm: examples/swift-hello/Main.swift toolchain/guest-swift/WASI.swift | $(EXAMPLES_OUT)
-	$(GUEST_SWIFTC) -target wasm32-unknown-none-wasm $(GUEST_SWIFTFLAGS) -c $^ -o $(EXAMPLES_OUT)/swift-hello.o
-	$(GUEST_WASMLD) $(EXAMPLES_OUT)/swift-hello.o -o $@ --no-entry --export=_start --strip-debug \
-		$(WASI_SYSROOT)/lib/wasm32-wasi/libc.a
+# An Embedded Swift example: its product of examples/Package.swift.
+$(EXAMPLES_OUT)/swift-%.wasm: examples/swift-%/Main.swift examples/Package.swift $(GUEST_SWIFT_SDK) | $(EXAMPLES_OUT)
+	$(GUEST_SWIFT_BUILD) --package-path examples --scratch-path out/.build-guest --product swift-$*
+	cp out/.build-guest/release/swift-$*.wasm $@

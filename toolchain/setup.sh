@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Perch's build and tests need (`make setup`). Idempotent:
-# when everything is present it changes nothing and needs no network. Swift itself
-# (6.3.1, at /opt/swift or on PATH) is a prerequisite, not installed here.
+# Installs the Debian 12 packages Perch's build and tests need (`make setup`), then
+# downloads the emulated board's kernel packages (boards/qemu-virt-arm64/fetch.sh, into
+# ~/.cache/perch). Idempotent: when everything is present it changes nothing and needs no
+# network. Swift itself (6.3.1, at /opt/swift or on PATH) is a prerequisite, not
+# installed here.
 set -euo pipefail
 
 # Cross toolchains and emulators for the ARM targets, the bare-metal compiler and newlib
@@ -10,7 +12,7 @@ set -euo pipefail
 PACKAGES=(
     make python3 crossbuild-essential-arm64 crossbuild-essential-armhf
     qemu-user qemu-system-arm gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
-    wabt hyperfine socat wasi-libc libclang-rt-dev-wasm32
+    wabt hyperfine socat wasi-libc libclang-rt-dev-wasm32 cpio
     libgpiod-dev libgpiod-dev:arm64 libgpiod-dev:armhf
     libsodium-dev libsodium-dev:arm64 libsodium-dev:armhf
 )
@@ -44,8 +46,17 @@ for arch in "${FOREIGN_ARCHITECTURES[@]}"; do
     fi
 done
 
+fetch_emulated_board() {
+    local start=$SECONDS fetch
+    fetch="$(dirname "$0")/../boards/qemu-virt-arm64/fetch.sh"
+    # Stale package lists name a kernel the archive no longer has: refresh them once.
+    "$fetch" || { "${SUDO[@]}" apt-get update -q && "$fetch"; }
+    echo "setup: emulated board packages ready ($((SECONDS - start)) s)"
+}
+
 if [ ${#missing[@]} -eq 0 ] && [ $need_update -eq 0 ]; then
     echo "setup: all ${#PACKAGES[@]} packages already installed"
+    fetch_emulated_board
     exit 0
 fi
 
@@ -65,4 +76,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+fetch_emulated_board
 echo "setup: done"

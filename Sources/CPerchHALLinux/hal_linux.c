@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/i2c-dev.h>
 #include <linux/i2c.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -56,6 +57,7 @@ static struct {
     int (*line_get_value)(struct gpiod_line *);
     int (*line_event_wait)(struct gpiod_line *, const struct timespec *);
     int (*line_event_read)(struct gpiod_line *, struct perch_gpiod_line_event *);
+    int (*line_event_get_fd)(struct gpiod_line *);
 } gpiod;
 
 #define LOAD(field, symbol)                                   \
@@ -79,6 +81,7 @@ int perch_gpiod_load(void) {
     LOAD(line_get_value, "gpiod_line_get_value");
     LOAD(line_event_wait, "gpiod_line_event_wait");
     LOAD(line_event_read, "gpiod_line_event_read");
+    LOAD(line_event_get_fd, "gpiod_line_event_get_fd");
     gpiod.loaded = 1;
     return 0;
 }
@@ -144,6 +147,25 @@ int perch_gpio_next_event(perch_gpio_line *line, int *edge, uint64_t *timestamp_
     *edge = event.event_type == EVENT_RISING ? PERCH_GPIO_EDGE_RISING : PERCH_GPIO_EDGE_FALLING;
     *timestamp_ns = (uint64_t)event.ts.tv_sec * 1000000000u + (uint64_t)event.ts.tv_nsec;
     return 1;
+}
+
+int perch_gpio_event_fd(perch_gpio_line *line) {
+    if (gpiod.loaded != 1 || !line->line) return -EBADF;
+    int fd = gpiod.line_event_get_fd(line->line);
+    return fd < 0 ? -errno : fd;
+}
+
+int perch_wait_readable(const int *fds, int count, int timeout_ms) {
+    struct pollfd polled[32];
+    if (count < 0 || count > 32) return -EINVAL;
+    for (int i = 0; i < count; i++) {
+        polled[i].fd = fds[i];
+        polled[i].events = POLLIN;
+        polled[i].revents = 0;
+    }
+    int ready = poll(polled, (nfds_t)count, timeout_ms);
+    if (ready < 0) return -errno;
+    return ready > 0 ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------------

@@ -56,7 +56,8 @@ func makeRunDevices(
             return .failure(RunFailure("perch: --sim drives simulated boards only; '\(file.name)' is a Linux board"))
         }
         devices = LinuxDevices.board(file: file, clock: base.clock)
-        platform = base
+        // The run sleeps on the board's clock, which an awaited GPIO edge wakes.
+        platform = Platform(clock: devices.clock, random: base.random, files: base.files)
     case .baremetal:
         return .failure(RunFailure("perch: board '\(file.name)' is bare metal: its firmware image runs there, not perch run"))
     }

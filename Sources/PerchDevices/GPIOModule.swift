@@ -41,18 +41,17 @@ public final class GPIOModule: HostModule {
         DeviceFunction(name: "wait_edge", signature: "iiii)i"),
     ]
 
-    private let board: DeviceBoard
-    private let grants: DeviceGrants
-    private let diagnostics: DeviceDiagnostics
-    private var handles: HandleTable<OpenLine>
-    /// How long a guest waiting for an edge sleeps between looks at the line.
+    private var access: DeviceAccess<OpenLine>
+    private var board: DeviceBoard { access.board }
+    /// How long a guest waiting for an edge sleeps between looks at the line, when the
+    /// board cannot wake it at the edge.
     public var pollIntervalNanoseconds: UInt64 = 1_000_000
+    /// The longest single suspension of a wait the board wakes at the edge (a wait for
+    /// ever is resumed this often, and suspended again).
+    public static let longestSuspensionNanoseconds: UInt64 = 60_000_000_000
 
     public init(board: DeviceBoard, grants: DeviceGrants, diagnostics: DeviceDiagnostics, capacity: Int = 16) {
-        self.board = board
-        self.grants = grants
-        self.diagnostics = diagnostics
-        self.handles = HandleTable(capacity: capacity)
+        self.access = DeviceAccess(board: board, resource: .pin, grants: grants, diagnostics: diagnostics, capacity: capacity)
     }
 
     public func lookup(field: NameBytes) -> Int? { lookupFunction(field, in: Self.functions) }
@@ -62,7 +61,7 @@ public final class GPIOModule: HostModule {
     }
 
     public func call(_ index: Int, _ call: HostCall) -> HostOutcome {
-        let context = DeviceCall(call: call, module: .gpio, function: Self.functions[index].name, diagnostics: diagnostics)
+        let context = access.call(call, .gpio, Self.functions[index].name)
         switch index {
         case 0: return open(context, call.i32(0), call.i32(1), call.i32(2), call.i32(3))
         case 1: return close(context, call.i32(0))
@@ -75,9 +74,8 @@ public final class GPIOModule: HostModule {
 
     /// Releases every line this module holds (when its instance ends).
     public func closeAll() {
-        for slot in handles.occupiedSlots {
-            if let open = handles.remove(slot: slot) { board.gpio?.release(open.line) }
-        }
+        let gpio = board.gpio
+        access.closeAll { gpio?.release($0.line) }
     }
 
     // MARK: Functions
@@ -90,8 +88,7 @@ public final class GPIOModule: HostModule {
               flags & Flag.output == 0 || flags & (Flag.risingEdge | Flag.fallingEdge) == 0,
               let bias = GPIOBias(rawValue: UInt8((flags & Flag.biasMask) >> Flag.biasShift))
         else { return c.fail(.invalid, "flags", name: label, value: UInt64(flags)) }
-        guard let pin = board.pinIndex(label) else { return c.fail(.notFound, "pin", name: label) }
-        guard grants.allowsPin(label) else { return c.fail(.denied, "pin", name: label) }
+        guard let pin = access.grantedIndex(c, label) else { return .done }
         guard let gpio = board.gpio else { return c.fail(.unavailable, "pin", name: label) }
         var edges: GPIOEdges = []
         if flags & Flag.risingEdge != 0 { edges.insert(.rising) }
@@ -117,23 +114,21 @@ public final class GPIOModule: HostModule {
         case .success(let requested): line = requested
         case .failure(let error): return c.fail(DeviceStatus(error), "pin", name: label)
         }
-        guard let handle = handles.insert(OpenLine(line: line, pin: pin, settings: settings)) else {
+        guard access.open(c, OpenLine(line: line, pin: pin, settings: settings), label: label, handleOut: handleOut) else {
             gpio.release(line)
-            return c.fail(.noHandles, "pin", name: label)
+            return .done
         }
-        c.store32(handle, at: handleOut)
         return c.ok()
     }
 
     private func close(_ c: DeviceCall, _ handle: UInt32) -> HostOutcome {
-        guard let (slot, open) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
-        _ = handles.remove(slot: slot)
+        guard let open = access.close(c, handle) else { return .done }
         board.gpio?.release(open.line)
         return c.ok()
     }
 
     private func set(_ c: DeviceCall, _ handle: UInt32, _ value: UInt32) -> HostOutcome {
-        guard let (_, open) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
+        guard let (_, open) = access.find(c, handle) else { return .done }
         guard open.settings.direction == .output else { return failOnPin(c, .unsupported, open) }
         guard let gpio = board.gpio else { return failOnPin(c, .unavailable, open) }
         do throws(GPIOError) {
@@ -145,7 +140,7 @@ public final class GPIOModule: HostModule {
     }
 
     private func get(_ c: DeviceCall, _ handle: UInt32, _ valueOut: UInt32) -> HostOutcome {
-        guard let (_, open) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
+        guard let (_, open) = access.find(c, handle) else { return .done }
         guard c.checkOut(valueOut, 4) else { return .done }
         guard let gpio = board.gpio else { return failOnPin(c, .unavailable, open) }
         do throws(GPIOError) {
@@ -157,7 +152,7 @@ public final class GPIOModule: HostModule {
     }
 
     private func toggle(_ c: DeviceCall, _ handle: UInt32) -> HostOutcome {
-        guard let (_, open) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
+        guard let (_, open) = access.find(c, handle) else { return .done }
         guard open.settings.direction == .output else { return failOnPin(c, .unsupported, open) }
         guard let gpio = board.gpio else { return failOnPin(c, .unavailable, open) }
         do throws(GPIOError) {
@@ -173,7 +168,7 @@ public final class GPIOModule: HostModule {
     private func waitEdge(
         _ c: DeviceCall, _ handle: UInt32, _ wanted: UInt32, _ timeoutMilliseconds: Int32, _ eventOut: UInt32
     ) -> HostOutcome {
-        guard let (slot, open) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
+        guard let (slot, open) = access.find(c, handle) else { return .done }
         let edges = GPIOEdges(rawValue: UInt8(truncatingIfNeeded: wanted))
         guard wanted != 0, wanted & ~3 == 0, open.settings.edges.isSuperset(of: edges) else {
             return failOnPin(c, .invalid, open)
@@ -188,7 +183,7 @@ public final class GPIOModule: HostModule {
                 c.store32(UInt32(event.edge.rawValue), at: eventOut &+ 8)
                 c.store32(0, at: eventOut &+ 12)
                 state.waiting = false
-                handles.update(slot: slot, state)
+                access.update(slot: slot, state)
                 return c.ok()
             }
         } catch {
@@ -204,17 +199,17 @@ public final class GPIOModule: HostModule {
             state.deadline = timeoutMilliseconds < 0
                 ? nil : now &+ UInt64(timeoutMilliseconds) &* 1_000_000
         }
-        var sleep = pollIntervalNanoseconds
+        var sleep = gpio.wakeOnEdge(open.line) ? Self.longestSuspensionNanoseconds : pollIntervalNanoseconds
         if let deadline = state.deadline {
             if now >= deadline {
                 state.waiting = false
-                handles.update(slot: slot, state)
+                access.update(slot: slot, state)
                 c.call.setI32(0, DeviceStatus.timedOut.rawValue)
                 return .done
             }
             sleep = min(sleep, deadline &- now)
         }
-        handles.update(slot: slot, state)
+        access.update(slot: slot, state)
         c.call.setI32(0, DeviceStatus.pending.rawValue)
         return .suspend(wakeAfterNanoseconds: sleep)
     }

@@ -26,18 +26,12 @@ public final class I2CModule: HostModule {
         DeviceFunction(name: "transaction", signature: "iiii)i"),
     ]
 
-    private let board: DeviceBoard
-    private let grants: DeviceGrants
-    private let diagnostics: DeviceDiagnostics
-    private var handles: HandleTable<OpenBus>
+    private var access: DeviceAccess<OpenBus>
     /// Made once; a transfer fills its first segments.
     private var segments: [I2CMessage]
 
     public init(board: DeviceBoard, grants: DeviceGrants, diagnostics: DeviceDiagnostics, capacity: Int = 8) {
-        self.board = board
-        self.grants = grants
-        self.diagnostics = diagnostics
-        self.handles = HandleTable(capacity: capacity)
+        self.access = DeviceAccess(board: board, resource: .bus, grants: grants, diagnostics: diagnostics, capacity: capacity)
         self.segments = Array(
             repeating: I2CMessage(address: 0, isRead: false, buffer: UnsafeMutableRawBufferPointer(start: nil, count: 0)),
             count: Self.maxSegments)
@@ -48,7 +42,7 @@ public final class I2CModule: HostModule {
     public func signature(of index: Int) -> HostSignature { HostSignature(Self.functions[index].signature) }
 
     public func call(_ index: Int, _ call: HostCall) -> HostOutcome {
-        let c = DeviceCall(call: call, module: .i2c, function: Self.functions[index].name, diagnostics: diagnostics)
+        let c = access.call(call, .i2c, Self.functions[index].name)
         switch index {
         case 0: return open(c, call.i32(0), call.i32(1), call.i32(2))
         case 1: return close(c, call.i32(0))
@@ -59,25 +53,20 @@ public final class I2CModule: HostModule {
         }
     }
 
-    public func closeAll() {
-        for slot in handles.occupiedSlots { _ = handles.remove(slot: slot) }
-    }
+    public func closeAll() { access.closeAll { _ in } }
 
     // MARK: Functions
 
     private func open(_ c: DeviceCall, _ labelPointer: UInt32, _ labelLength: UInt32, _ handleOut: UInt32) -> HostOutcome {
-        guard let label = c.name(labelPointer, labelLength), c.checkOut(handleOut, 4) else { return .done }
-        guard let bus = board.busIndex(label) else { return c.fail(.notFound, "bus", name: label) }
-        guard grants.allowsBus(label) else { return c.fail(.denied, "bus", name: label) }
-        guard let handle = handles.insert(OpenBus(bus: bus)) else { return c.fail(.noHandles, "bus", name: label) }
-        c.store32(handle, at: handleOut)
+        guard let label = c.name(labelPointer, labelLength), c.checkOut(handleOut, 4),
+              let bus = access.grantedIndex(c, label),
+              access.open(c, OpenBus(bus: bus), label: label, handleOut: handleOut)
+        else { return .done }
         return c.ok()
     }
 
     private func close(_ c: DeviceCall, _ handle: UInt32) -> HostOutcome {
-        guard let (slot, _) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
-        _ = handles.remove(slot: slot)
-        return c.ok()
+        access.close(c, handle) == nil ? .done : c.ok()
     }
 
     private func simple(
@@ -125,11 +114,7 @@ public final class I2CModule: HostModule {
 
     // MARK: Helpers
 
-    private func openBus(_ c: DeviceCall, _ handle: UInt32) -> Int? {
-        if let (_, open) = handles.lookup(handle) { return open.bus }
-        _ = c.fail(.badHandle, "handle", value: UInt64(handle))
-        return nil
-    }
+    private func openBus(_ c: DeviceCall, _ handle: UInt32) -> Int? { access.find(c, handle)?.entry.bus }
 
     private func checkAddress(_ c: DeviceCall, _ address: UInt32) -> UInt8? {
         if address <= 0x7F { return UInt8(address) }
@@ -146,7 +131,7 @@ public final class I2CModule: HostModule {
     }
 
     private func transfer(_ c: DeviceCall, _ busIndex: Int, _ address: UInt8, count: Int) -> HostOutcome {
-        let entry = board.buses[busIndex]
+        let entry = access.board.buses[busIndex]
         let failure: I2CError? = segments.withUnsafeMutableBufferPointer { all in
             do throws(I2CError) {
                 try entry.bus.transfer(UnsafeMutableBufferPointer(rebasing: all[0..<count]))

@@ -19,10 +19,8 @@ public final class SensorModule: HostModule {
         DeviceFunction(name: "read", signature: "iii)i"),
     ]
 
-    private let board: DeviceBoard
-    private let grants: DeviceGrants
-    private let diagnostics: DeviceDiagnostics
-    private var handles: HandleTable<OpenSensor>
+    private var access: DeviceAccess<OpenSensor>
+    private var board: DeviceBoard { access.board }
     /// One driver per declared sensor, made at construction, started at first open.
     private let drivers: [any SensorDriver]
     private var started: [Bool]
@@ -30,10 +28,7 @@ public final class SensorModule: HostModule {
     public var pendingRetryNanoseconds: UInt64 = 1_000_000
 
     public init(board: DeviceBoard, grants: DeviceGrants, diagnostics: DeviceDiagnostics, capacity: Int = 8) {
-        self.board = board
-        self.grants = grants
-        self.diagnostics = diagnostics
-        self.handles = HandleTable(capacity: capacity)
+        self.access = DeviceAccess(board: board, resource: .sensor, grants: grants, diagnostics: diagnostics, capacity: capacity)
         self.drivers = board.sensors.map { sensor -> any SensorDriver in
             let bus = board.buses[sensor.busIndex].bus
             switch sensor.kind {
@@ -49,7 +44,7 @@ public final class SensorModule: HostModule {
     public func signature(of index: Int) -> HostSignature { HostSignature(Self.functions[index].signature) }
 
     public func call(_ index: Int, _ call: HostCall) -> HostOutcome {
-        let c = DeviceCall(call: call, module: .sensor, function: Self.functions[index].name, diagnostics: diagnostics)
+        let c = access.call(call, .sensor, Self.functions[index].name)
         switch index {
         case 0:
             call.setI32(0, UInt32(truncatingIfNeeded: board.sensors.count))
@@ -62,9 +57,7 @@ public final class SensorModule: HostModule {
         }
     }
 
-    public func closeAll() {
-        for slot in handles.occupiedSlots { _ = handles.remove(slot: slot) }
-    }
+    public func closeAll() { access.closeAll { _ in } }
 
     // MARK: Functions
 
@@ -83,9 +76,9 @@ public final class SensorModule: HostModule {
     }
 
     private func open(_ c: DeviceCall, _ labelPointer: UInt32, _ labelLength: UInt32, _ handleOut: UInt32) -> HostOutcome {
-        guard let label = c.name(labelPointer, labelLength), c.checkOut(handleOut, 4) else { return .done }
-        guard let sensor = board.sensorIndex(label) else { return c.fail(.notFound, "sensor", name: label) }
-        guard grants.allowsSensor(label) else { return c.fail(.denied, "sensor", name: label) }
+        guard let label = c.name(labelPointer, labelLength), c.checkOut(handleOut, 4),
+              let sensor = access.grantedIndex(c, label)
+        else { return .done }
         if !started[sensor] {
             do throws(SensorError) {
                 try drivers[sensor].start()
@@ -94,29 +87,22 @@ public final class SensorModule: HostModule {
             }
             started[sensor] = true
         }
-        guard let handle = handles.insert(OpenSensor(sensor: sensor)) else {
-            return c.fail(.noHandles, "sensor", name: label)
-        }
-        c.store32(handle, at: handleOut)
+        guard access.open(c, OpenSensor(sensor: sensor), label: label, handleOut: handleOut) else { return .done }
         return c.ok()
     }
 
     private func close(_ c: DeviceCall, _ handle: UInt32) -> HostOutcome {
-        guard let (slot, _) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
-        _ = handles.remove(slot: slot)
-        return c.ok()
+        access.close(c, handle) == nil ? .done : c.ok()
     }
 
     private func channels(_ c: DeviceCall, _ handle: UInt32, _ maskOut: UInt32) -> HostOutcome {
-        guard let (_, open) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
-        guard c.checkOut(maskOut, 4) else { return .done }
+        guard let (_, open) = access.find(c, handle), c.checkOut(maskOut, 4) else { return .done }
         c.store32(drivers[open.sensor].channelMask, at: maskOut)
         return c.ok()
     }
 
     private func read(_ c: DeviceCall, _ handle: UInt32, _ channelNumber: UInt32, _ valueOut: UInt32) -> HostOutcome {
-        guard let (_, open) = handles.lookup(handle) else { return c.fail(.badHandle, "handle", value: UInt64(handle)) }
-        guard c.checkOut(valueOut, 8) else { return .done }
+        guard let (_, open) = access.find(c, handle), c.checkOut(valueOut, 8) else { return .done }
         let label = board.sensors[open.sensor].label
         guard let channel = SensorChannel(rawValue: channelNumber),
               drivers[open.sensor].channelMask & channel.bit != 0

@@ -106,7 +106,9 @@ public enum GPIOError: Error, Sendable, Equatable {
 /// One GPIO controller: the lines of every chip a board has. Requests are exclusive: a line
 /// held by anyone (another holder in this process, or another process) answers `.busy`.
 /// Every method returns at once; an edge wait is a poll of `nextEdge`, so the runtime
-/// suspends the guest between polls instead of blocking.
+/// suspends the guest between polls instead of blocking. A controller that can also end
+/// the board clock's sleep when an edge arrives (`wakeOnEdge`) lets a waiting guest stay
+/// suspended for its whole timeout instead of being resumed to look again.
 public protocol GPIOController: AnyObject {
     func request(
         chip: NameBytes, line: GPIOLineSelector, settings: GPIOLineSettings
@@ -119,4 +121,12 @@ public protocol GPIOController: AnyObject {
     func nextEdge(_ line: GPIOLineID) throws(GPIOError) -> GPIOEdgeEvent?
     /// Gives the line back; unknown ids are ignored.
     func release(_ line: GPIOLineID)
+    /// Asks that the board clock's next sleep end as soon as an edge is queued on the line
+    /// (for that one sleep). False when the controller cannot: the waiter looks again
+    /// after a short sleep instead.
+    func wakeOnEdge(_ line: GPIOLineID) -> Bool
+}
+
+extension GPIOController {
+    public func wakeOnEdge(_ line: GPIOLineID) -> Bool { false }
 }

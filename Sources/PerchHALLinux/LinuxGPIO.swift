@@ -9,6 +9,10 @@ public final class LinuxGPIO: GPIOController {
     public static let capacity = 32
     private var lines: [perch_gpio_line]
     private var held: [Bool]
+    /// Lines whose edge ends the next `sleepUntilEdge` (armed by `wakeOnEdge`).
+    private var wakeArmed: [Bool]
+    /// Scratch for the armed lines' event descriptors; made once.
+    private var wakeDescriptors: [Int32]
     /// NUL-terminated copies of the names a request passes to C; made once.
     private var chipName: [CChar]
     private var lineName: [CChar]
@@ -17,6 +21,8 @@ public final class LinuxGPIO: GPIOController {
     public init() {
         lines = Array(repeating: perch_gpio_line(chip: nil, line: nil), count: Self.capacity)
         held = Array(repeating: false, count: Self.capacity)
+        wakeArmed = Array(repeating: false, count: Self.capacity)
+        wakeDescriptors = Array(repeating: -1, count: Self.capacity)
         chipName = Array(repeating: 0, count: Self.nameCapacity)
         lineName = Array(repeating: 0, count: Self.nameCapacity)
     }
@@ -96,6 +102,37 @@ public final class LinuxGPIO: GPIOController {
         guard let slot = try? heldSlot(id) else { return }
         perch_gpio_release(&lines[slot])
         held[slot] = false
+        wakeArmed[slot] = false
+    }
+
+    /// Lines requested with edges have an event descriptor the next sleep can wait on.
+    public func wakeOnEdge(_ id: GPIOLineID) -> Bool {
+        guard let slot = try? heldSlot(id), perch_gpio_event_fd(&lines[slot]) >= 0 else { return false }
+        wakeArmed[slot] = true
+        return true
+    }
+
+    /// Sleeps up to `nanoseconds` in one `poll` of the armed lines' event descriptors,
+    /// ending at the first queued edge, and disarms them. False (nothing slept) when no
+    /// line is armed.
+    public func sleepUntilEdge(nanoseconds: UInt64) -> Bool {
+        var count = 0
+        for slot in 0..<Self.capacity where wakeArmed[slot] {
+            wakeArmed[slot] = false
+            guard held[slot] else { continue }
+            let descriptor = perch_gpio_event_fd(&lines[slot])
+            if descriptor >= 0 {
+                wakeDescriptors[count] = descriptor
+                count += 1
+            }
+        }
+        guard count > 0 else { return false }
+        // poll counts milliseconds: round up so the sleep never ends before its time.
+        let milliseconds = Int32(min((nanoseconds / 1_000_000) &+ (nanoseconds % 1_000_000 == 0 ? 0 : 1), UInt64(Int32.max)))
+        let polled = Int32(count)
+        // An interrupted poll (-EINTR) just ends the sleep early, as an edge would.
+        _ = wakeDescriptors.withUnsafeBufferPointer { perch_wait_readable($0.baseAddress, polled, milliseconds) }
+        return true
     }
 
     private func heldSlot(_ id: GPIOLineID) throws(GPIOError) -> Int {

@@ -166,6 +166,31 @@ private func openPin(_ g: GuestHarness, _ module: GPIOModule, _ label: String, f
         #expect(g.status(devices.gpio, "wait_edge", [button.arg, 4, 0, out.arg]) == .invalid)
     }
 
+    /// A board whose clock a queued edge wakes (Linux: the line's event descriptor): the
+    /// waiting guest stays suspended for its whole timeout, not resumed every millisecond.
+    @Test func waitSuspendsForTheWholeTimeoutWhenTheBoardWakesAtTheEdge() throws {
+        let sim = SimBoard()
+        let gpio = EdgeWakingGPIO(sim.gpio)
+        let board = DeviceBoard(name: sim.devices.name, gpio: gpio, clock: sim.clock, pins: sim.devices.pins, buses: [], sensors: [])
+        let devices = try DeviceHost(board: board, grants: DeviceGrants(pins: ["BUTTON"]))
+        let g = GuestHarness()
+        let (_, button) = openPin(g, devices.gpio, "BUTTON", flags: GPIOModule.Flag.risingEdge)
+        let out = g.reserve(16)
+        let (result, outcome) = g.call(devices.gpio, "wait_edge", [button.arg, 1, 40, out.arg])
+        #expect(DeviceStatus(rawValue: UInt32(truncatingIfNeeded: result)) == .pending)
+        #expect(outcome == .suspend(wakeAfterNanoseconds: 40_000_000))
+        #expect(gpio.armed.count == 1)
+        // The board woke the runtime early: the edge is there on the next call.
+        sim.clock.sleep(nanoseconds: 3_000_000)
+        sim.setButton(pressed: true)
+        #expect(g.status(devices.gpio, "wait_edge", [button.arg, 1, 40, out.arg]) == .ok)
+        #expect(g.u64(at: out) == 3_000_000)
+        // A wait for ever is suspended for the longest suspension, and suspended again.
+        let (_, forever) = g.call(devices.gpio, "wait_edge", [button.arg, 1, UInt64(UInt32(bitPattern: -1)), out.arg])
+        #expect(forever == .suspend(wakeAfterNanoseconds: GPIOModule.longestSuspensionNanoseconds))
+        #expect(gpio.armed.count == 2)
+    }
+
     @Test func closeAllReleasesLines() throws {
         let board = SimBoard()
         let devices = try host(board, pins: ["LED", "BUTTON"])
@@ -420,5 +445,25 @@ private func openSensor(_ g: GuestHarness, _ devices: DeviceHost, _ label: Strin
         }
         #expect(DeviceSetupError.unknownGrant(kind: "gpio", label: Label("LED9")).message
             == "grant gpio:LED9: the board declares no gpio 'LED9'")
+    }
+}
+
+/// A GPIO controller that says the board clock wakes at edges, recording what was armed.
+private final class EdgeWakingGPIO: GPIOController {
+    let inner: any GPIOController
+    var armed: [GPIOLineID] = []
+
+    init(_ inner: any GPIOController) { self.inner = inner }
+
+    func request(chip: NameBytes, line: GPIOLineSelector, settings: GPIOLineSettings) throws(GPIOError) -> GPIOLineID {
+        try inner.request(chip: chip, line: line, settings: settings)
+    }
+    func setValue(_ line: GPIOLineID, _ value: Bool) throws(GPIOError) { try inner.setValue(line, value) }
+    func value(_ line: GPIOLineID) throws(GPIOError) -> Bool { try inner.value(line) }
+    func nextEdge(_ line: GPIOLineID) throws(GPIOError) -> GPIOEdgeEvent? { try inner.nextEdge(line) }
+    func release(_ line: GPIOLineID) { inner.release(line) }
+    func wakeOnEdge(_ line: GPIOLineID) -> Bool {
+        armed.append(line)
+        return true
     }
 }

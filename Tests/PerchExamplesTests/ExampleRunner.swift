@@ -37,29 +37,18 @@ func buildExample(_ name: String) throws -> [UInt8] {
     return Array(try Data(contentsOf: output))
 }
 
-/// Builds `examples/<name>/Main.swift` with the guest SDK (WASI.swift, Devices.swift) for
-/// wasm32 as Embedded Swift, the way toolchain/sdk/devices.mk does.
+/// Builds the Embedded Swift example `<name>` (a product of examples/Package.swift, against
+/// the guest SDK package toolchain/guest-swift) for wasm32, the way toolchain/examples.mk does.
 func buildSwiftExample(_ name: String) throws -> [UInt8] {
     let bin = ProcessInfo.processInfo.environment["PERCH_GUEST_BIN"] ?? "/opt/swift/usr/bin"
-    let temporary = FileManager.default.temporaryDirectory
-    let object = temporary.appendingPathComponent(uniqueTemporaryName(name, "o"))
-    let output = temporary.appendingPathComponent(uniqueTemporaryName(name, "wasm"))
-    defer {
-        try? FileManager.default.removeItem(at: object)
-        try? FileManager.default.removeItem(at: output)
-    }
-    let sdk = packageRoot.appendingPathComponent("toolchain/guest-swift")
-    try runTool(bin + "/swiftc", [
-        "-target", "wasm32-unknown-none-wasm", "-Osize", "-enable-experimental-feature", "Embedded",
-        "-enable-experimental-feature", "Extern", "-wmo", "-parse-as-library", "-Xfrontend", "-disable-stack-protector",
-        "-Xcc", "-mcpu=mvp", "-c", packageRoot.appendingPathComponent("examples/\(name)/Main.swift").path,
-        sdk.appendingPathComponent("Devices.swift").path, sdk.appendingPathComponent("WASI.swift").path,
-        "-o", object.path,
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueTemporaryName(name, "build"))
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    try runTool(bin + "/swift", [
+        "build", "-c", "release", "--triple", "wasm32-unknown-none-wasm",
+        "--package-path", packageRoot.appendingPathComponent("examples").path, "--scratch-path", scratch.path,
+        "--product", name,
     ], name)
-    try runTool(bin + "/wasm-ld", [
-        object.path, "-o", output.path, "--no-entry", "--export=_start", "--strip-debug", "/usr/lib/wasm32-wasi/libc.a",
-    ], name)
-    return Array(try Data(contentsOf: output))
+    return Array(try Data(contentsOf: scratch.appendingPathComponent("release/\(name).wasm")))
 }
 
 /// Tests run in parallel and may build the same example at once, so each build's files

@@ -1,6 +1,8 @@
 // blink in Embedded Swift: toggles the board's LED every 500 ms, three times.
 //   make examples && perch run --board boards/sim --grant gpio:LED out/examples/swift-blink.wasm
 
+import PerchGuest
+
 @_expose(wasm, "_start")
 @_cdecl("_start")
 func start() {

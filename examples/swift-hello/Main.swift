@@ -1,6 +1,8 @@
 // An Embedded Swift guest for Perch: computes, sleeps through WASI, exits with a code.
 //   make examples && perch run out/examples/swift-hello.wasm
 
+import PerchGuest
+
 func fibonacci(_ n: UInt64) -> UInt64 {
     var (a, b): (UInt64, UInt64) = (0, 1)
     for _ in 0..<n { (a, b) = (b, a &+ b) }

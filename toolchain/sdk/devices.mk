@@ -6,7 +6,8 @@
 # (heap allocations must be 0; prints ns per toggle against its peers).
 
 DEVICE_EXAMPLES := $(EXAMPLES_OUT)/blink.wasm $(EXAMPLES_OUT)/button.wasm \
-	$(EXAMPLES_OUT)/weather.wasm $(EXAMPLES_OUT)/thermostat.wasm $(EXAMPLES_OUT)/swift-blink.wasm
+	$(EXAMPLES_OUT)/weather.wasm $(EXAMPLES_OUT)/thermostat.wasm $(EXAMPLES_OUT)/swift-blink.wasm \
+	$(EXAMPLES_OUT)/i2c-probe.wasm
 
 examples: $(DEVICE_EXAMPLES)
 
@@ -15,13 +16,10 @@ $(EXAMPLES_OUT)/$(1).wasm: examples/$(1)/$(1).c toolchain/sdk/perch.h | $(EXAMPL
 	@test -n "$(WASM_RT)" || { echo "no wasm32 compiler-rt: apt-get install libclang-rt-dev-wasm32" >&2; exit 1; }
 	$(GUEST_CC) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) $(GUEST_CFLAGS) -I toolchain/sdk $$< -o $$@ $(GUEST_LDFLAGS)
 endef
-$(foreach example,blink button weather thermostat,$(eval $(call device_example,$(example))))
+$(foreach example,blink button weather thermostat i2c-probe,$(eval $(call device_example,$(example))))
 
-# Embedded Swift against toolchain/guest-swift/Devices.swift.
-$(EXAMPLES_OUT)/swift-blink.wasm: examples/swift-blink/Main.swift toolchain/guest-swift/Devices.swift toolchain/guest-swift/WASI.swift | $(EXAMPLES_OUT)
-	$(GUEST_SWIFTC) -target wasm32-unknown-none-wasm $(GUEST_SWIFTFLAGS) -c $^ -o $(EXAMPLES_OUT)/swift-blink.o
-	$(GUEST_WASMLD) $(EXAMPLES_OUT)/swift-blink.o -o $@ --no-entry --export=_start --strip-debug \
-		$(WASI_SYSROOT)/lib/wasm32-wasi/libc.a
+# swift-blink (Embedded Swift, against the guest SDK package) is built by the swift-%
+# rule of toolchain/examples.mk.
 
 .PHONY: demo-devices bench-devices
 demo-devices: build $(DEVICE_EXAMPLES)

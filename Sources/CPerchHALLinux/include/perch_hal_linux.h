@@ -48,6 +48,12 @@ int perch_gpio_set(perch_gpio_line *line, int value);
 int perch_gpio_get(perch_gpio_line *line);
 // 1 and the event when one is queued, 0 when none (never waits), or -errno.
 int perch_gpio_next_event(perch_gpio_line *line, int *edge, uint64_t *timestamp_ns);
+// The file descriptor that becomes readable when an edge is queued on a line requested
+// with edges, or -errno.
+int perch_gpio_event_fd(perch_gpio_line *line);
+// Waits until one of `fds` is readable or `timeout_ms` passes (poll): 1 readable, 0
+// timed out, -errno (-EINTR when a signal came first).
+int perch_wait_readable(const int *fds, int count, int timeout_ms);
 
 // --- I2C (/dev/i2c-N) ---
 

@@ -1,6 +1,6 @@
-// Guest SDK for Embedded Swift programs on Perch: the device imports (gpio, i2c, sensor,
-// time) of docs/devices-abi.md as small typed wrappers. Compile together with WASI.swift
-// and the program's own files (see toolchain/sdk/devices.mk). Nothing here allocates.
+// PerchGuest (the Embedded Swift guest SDK, toolchain/guest-swift): the device imports
+// (gpio, i2c, sensor, time) of docs/devices-abi.md as small typed wrappers. Nothing here
+// allocates.
 
 @_extern(wasm, module: "gpio", name: "open") @_extern(c)
 private func gpio_open(_ label: UnsafeRawPointer, _ length: UInt32, _ flags: UInt32, _ handle: UnsafeMutablePointer<Int32>) -> Int32
@@ -43,7 +43,7 @@ public struct DeviceStatus: Error, Equatable {
     }
 }
 
-public struct GPIOFlags: OptionSet {
+public struct GPIOFlags: OptionSet, Sendable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     public static let output = GPIOFlags(rawValue: 1 << 0)

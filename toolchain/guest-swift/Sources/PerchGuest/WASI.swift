@@ -1,6 +1,5 @@
-// Guest SDK for Embedded Swift programs on Perch: the few WASI preview1 calls a small
-// program needs, without a libc. Compile together with the program's own files
-// (see toolchain/examples.mk). Nothing here allocates.
+// PerchGuest (the Embedded Swift guest SDK, toolchain/guest-swift): the few WASI preview1
+// calls a small program needs, without a libc. Nothing here allocates.
 
 @_extern(wasm, module: "wasi_snapshot_preview1", name: "fd_write")
 @_extern(c)

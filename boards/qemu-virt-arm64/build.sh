@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# build.sh: the emulated board's boot files, from the fetched packages (fetch.sh, run on
+# demand): out/qemu-virt-arm64/{vmlinuz,initramfs.cpio.gz}.
+#   1. gpio-sim, irq_sim, i2c-stub and perch-i2c-fake as out-of-tree modules for the
+#      exact Debian kernel (its headers, same upload)
+#   2. an initramfs: busybox, those modules and their dependencies, the aarch64 glibc
+#      loader and libraries plus libgpiod 1.6 (perch is a dynamic glibc binary that
+#      dlopens libgpiod), and guest/ (init and the device setup).
+# perch and the modules it runs come in at boot through a 9p share (vm.sh --share), so
+# this image does not change when perch does. Rebuilds only when an input is newer.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CACHE=${PERCH_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/perch/qemu-virt-arm64}
+OUT=${PERCH_VM_OUT:-$REPO/out/qemu-virt-arm64}
+[ -f "$CACHE/env" ] || "$HERE/fetch.sh"
+# shellcheck disable=SC1091
+. "$CACHE/env"
+
+if [ -f "$OUT/initramfs.cpio.gz" ] && [ -z "$(find "$HERE" "$CACHE/env" -newer "$OUT/initramfs.cpio.gz" -type f -print -quit)" ]; then
+    echo "build: $OUT is up to date"
+    exit 0
+fi
+rm -rf "$OUT/kmod" "$OUT/rootfs"
+mkdir -p "$OUT/kmod"
+
+# 1. modules
+cp "$HERE"/kmod/* "$OUT/kmod/"
+ln -s "$SRC" "$OUT/kmod/upstream"
+make -s -C "$HDIR" M="$OUT/kmod" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- -j"$(nproc)" modules \
+    > "$OUT/kmod/build.log" 2>&1 || { cat "$OUT/kmod/build.log"; echo "build: module build failed" >&2; exit 4; }
+
+# 2. initramfs
+R=$OUT/rootfs
+mkdir -p "$R"/{bin,dev,proc,sys,tmp,host,etc,lib/modules,lib/aarch64-linux-gnu}
+cp "$BUSYBOX" "$R/bin/busybox"
+cp "$HERE"/guest/* "$R/"
+mv "$R/init.sh" "$R/init"
+chmod +x "$R/init" "$R"/*.sh
+MULTIARCH=/usr/lib/aarch64-linux-gnu
+CROSS_LIB=/usr/aarch64-linux-gnu/lib
+cp -L "$CROSS_LIB/ld-linux-aarch64.so.1" "$R/lib/"
+for lib in libc.so.6 libm.so.6; do cp -L "$CROSS_LIB/$lib" "$R/lib/aarch64-linux-gnu/"; done
+for lib in libgpiod.so.2 libsodium.so.23; do
+    [ -e "$MULTIARCH/$lib" ] || { echo "build: $MULTIARCH/$lib missing (make setup installs libgpiod-dev:arm64, libsodium-dev:arm64)" >&2; exit 5; }
+    cp -L "$MULTIARCH/$lib" "$R/lib/aarch64-linux-gnu/"
+done
+
+# The wanted modules with their dependencies (modinfo's depends=), in load order.
+declare -A seen
+order=()
+find_module() { # name -> path: ours first, then Debian's tree ('-' and '_' are the same)
+    local pattern=${1//[-_]/[-_]}
+    find "$OUT/kmod" "$MODDIR/kernel" -name "$pattern.ko" -print -quit
+}
+add_module() {
+    local name=$1 path dependency
+    [ -z "${seen[$name]:-}" ] || return 0
+    seen[$name]=1
+    path=$(find_module "$name")
+    [ -n "$path" ] || { echo "build: module $name not found" >&2; exit 3; }
+    for dependency in $(strings "$path" | sed -n 's/^depends=//p' | head -1 | tr , ' '); do
+        add_module "$dependency"
+    done
+    cp "$path" "$R/lib/modules/"
+    order+=("$(basename "$path" .ko)")
+}
+for module in configfs gpio-sim i2c-dev i2c-stub perch-i2c-fake virtio_pci virtio_net virtio_console 9pnet_virtio 9p; do
+    add_module "$module"
+done
+for module in "${order[@]}"; do
+    case $module in
+        i2c-stub) echo "$module chip_addr=0x76" ;;
+        perch-i2c-fake) echo "$module byte_chips=0x76 word_chips=0x48" ;;
+        *) echo "$module" ;;
+    esac
+done > "$R/lib/modules/load.list"
+
+cp "$VMLINUZ" "$OUT/vmlinuz"
+# Written under another name first: the up-to-date check above trusts the final name.
+(cd "$R" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 > "$OUT/initramfs.tmp"
+mv "$OUT/initramfs.tmp" "$OUT/initramfs.cpio.gz"
+echo "build: $OUT/initramfs.cpio.gz ($(stat -c %s "$OUT/initramfs.cpio.gz") bytes), kernel $ABI; modules: $(tr '\n' ' ' < "$R/lib/modules/load.list")"
