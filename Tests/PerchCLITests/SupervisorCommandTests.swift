@@ -92,3 +92,77 @@ struct SupervisorCommandTests {
         #expect(after.output.contains("hello: running v6") && !after.output.contains("refused"), "\(after.output)")
     }
 }
+
+/// socat, which links two pseudo-terminals into a null-modem cable.
+let socatPath: String? = ["/usr/bin/socat", "/bin/socat"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// Two pseudo-terminals joined by socat: `device` for `perch serve --serial`, `host` for
+/// the pusher, like the two ends of a USB-serial cable.
+final class PtyPair {
+    let process = Process()
+    let device: String
+    let host: String
+
+    init(in dir: String) throws {
+        device = dir + "/tty-device"
+        host = dir + "/tty-host"
+        process.executableURL = URL(fileURLWithPath: socatPath!)
+        process.arguments = ["pty,raw,echo=0,link=" + device, "pty,raw,echo=0,link=" + host]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 where !(FileManager.default.fileExists(atPath: device) && FileManager.default.fileExists(atPath: host)) {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    /// SIGKILL: the test runner's threads block SIGTERM, and children inherit that mask.
+    func stop() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+@Suite(.enabled(if: perchBinary != nil && socatPath != nil, "needs the perch executable and socat"))
+struct SupervisorSerialCommandTests {
+    /// `perch serve --serial` and `perch push/status/logs/rollback --to serial:` through the
+    /// real binaries over a pty pair, with noise and a corrupt frame on the line first.
+    @Test func serveAndPushOverASerialPtyPair() throws {
+        let dir = NSTemporaryDirectory() + "perch-serial-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = dir + "/deploy.key"
+        #expect(try runPerch(["keygen", key]).status == 0)
+        let v1 = dir + "/v1.wasm", v2 = dir + "/v2.wasm"
+        try Data(SupervisedInterpreterTests.hello).write(to: URL(fileURLWithPath: v1))
+        try Data(SupervisedInterpreterTests.sleeper).write(to: URL(fileURLWithPath: v2))
+        let pair = try PtyPair(in: dir)
+        defer { pair.stop() }
+        let server = try ServeProcess(store: dir + "/store", trust: key + ".pub", link: ["--serial", pair.device + "@115200"])
+        defer { server.kill9() }
+        let to = "serial:" + pair.host + "@115200"
+
+        // Line noise: a hello frame with a flipped payload bit, then garbage.
+        var noise: [UInt8] = []
+        _ = Message.hello(client: "noise").encode(sequence: 7, into: &noise)
+        noise[9] ^= 0x10
+        noise += [0x00, 0x13, 0x37, 0x0a]
+        let line = try #require(FileHandle(forWritingAtPath: pair.host))
+        line.write(Data(noise))
+        try line.close()
+
+        let push1 = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "1", v1])
+        #expect(push1.status == 0 && push1.output.contains("committed"), "\(push1.output)")
+        let push2 = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "2", "--json", "--chunk", "256", v2])
+        #expect(push2.status == 0 && push2.output.contains("\"ok\":true"), "\(push2.output)")
+        let status = try runPerch(["status", "--to", to, "--json"])
+        #expect(status.output.contains("\"app\":\"hello\",\"state\":\"running\",\"version\":2,\"previous\":1"), "\(status.output)")
+        let logs = try runPerch(["logs", "--to", to])
+        #expect(logs.output.contains("[hello] hello, log!"), "\(logs.output)")
+        #expect(logs.output.contains("CRC mismatch"), "the corrupt frame is logged: \(logs.output)")
+        let rollback = try runPerch(["rollback", "--to", to, "hello"])
+        #expect(rollback.output.contains("rolled back to v1"), "\(rollback.output)")
+        let badBaud = try runPerch(["status", "--to", "serial:" + pair.host + "@12345"])
+        #expect(badBaud.status == 1 && badBaud.output.contains("12345 baud is not a standard serial speed"), "\(badBaud.output)")
+    }
+}
+
