@@ -254,6 +254,8 @@ static int baud_value(speed_t speed) {
     return 0;
 }
 
+int perch_link_baud_supported(int baud) { return baud_constant(baud) != 0; }
+
 int perch_link_serial_open(const char *path, int baud, int *actual_baud) {
     speed_t speed = baud_constant(baud);
     if (speed == 0) return -EINVAL;

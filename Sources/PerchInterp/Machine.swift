@@ -16,15 +16,20 @@ import PerchDecode
 /// # Invariants
 /// - `stackBase ..< stackEnd` and `frames ..< frames + callDepth` lie in the arena and
 ///   outlive the machine.
-/// - While a run is suspended, `saved` holds registers that point into those stacks and
-///   into validated code; nothing else changes them until `run` resumes or `abandon`.
+/// - While a run is suspended, `registers` point into those stacks and into validated
+///   code; nothing else changes them until `run` resumes or `abandon`.
 /// - A function is entered only when `fp + frameSlots <= stackEnd`, and the validator's
 ///   `maxStackSlots` bounds its operands, so the loop needs no per-push check.
 public final class Machine {
     public let stackBase: UnsafeMutablePointer<UInt64>
     public let stackEnd: UnsafeMutablePointer<UInt64>
     let frames: UnsafeMutablePointer<Frame>
+    /// One past the last frame: a call that would store a frame here is refused.
+    let framesEnd: UnsafeMutablePointer<Frame>
     public let callDepth: Int
+    /// The interpreter's registers, in the arena: the loop keeps its hot ones in locals and
+    /// the rest here (see `Registers`).
+    let registers: UnsafeMutablePointer<Registers>
     /// Keeps the stacks' memory alive.
     let arena: Arena
 
@@ -36,7 +41,6 @@ public final class Machine {
     }
 
     public internal(set) var status: Status = .idle
-    var saved = Registers()
     /// The function `start` was given when it is a host function (run calls it directly).
     var pendingHost: UnsafeMutablePointer<FunctionRecord>?
     var resultSlots: Int = 0
@@ -53,10 +57,16 @@ public final class Machine {
             .bindMemory(to: UInt64.self, capacity: valueStackSlots)
         let frames = try arena.allocateHigh(frameBytes, alignment: MemoryLayout<Frame>.alignment, for: .callStack)
             .bindMemory(to: Frame.self, capacity: max(callDepth, 1))
+        let registers = try arena.allocateHigh(
+            MemoryLayout<Registers>.stride, alignment: MemoryLayout<Registers>.alignment, for: .callStack
+        ).bindMemory(to: Registers.self, capacity: 1)
+        registers.initialize(to: Registers(idleOn: stack, frames: frames))
         self.stackBase = stack
         self.stackEnd = stackBase + valueStackSlots
         self.frames = frames
         self.callDepth = max(callDepth, 1)
+        self.framesEnd = frames + self.callDepth
+        self.registers = registers
         self.arena = arena
     }
 
@@ -75,16 +85,19 @@ public final class Machine {
         status = .runnable
         if f.entry == nil {
             pendingHost = function
-            saved.sp = stackBase + Int(f.paramSlots)
             return
         }
         pendingHost = nil
-        frames[0] = Frame(returnPC: nil, returnSTP: nil, fp: stackBase, function: nil)
         let locals = stackBase + Int(f.paramSlots)
         locals.initialize(repeating: 0, count: Int(f.localSlots))
-        saved = Registers(
-            pc: f.entry!, stp: f.sideTable, sp: locals + Int(f.localSlots), fp: stackBase,
-            function: function, depth: 1)
+        let regs = registers
+        regs.pointee.pc = f.entry.unsafelyUnwrapped
+        regs.pointee.stp = f.sideTable.unsafelyUnwrapped
+        regs.pointee.sp = locals + Int(f.localSlots)
+        regs.pointee.fp = stackBase
+        regs.pointee.frameTop = frames
+        regs.pointee.function = function
+        regs.pointee.loadInstance(of: function)
     }
 
     /// Forgets a suspended run; the machine can start another call.
@@ -127,19 +140,79 @@ public enum RunOutcome: Sendable, Equatable {
 
 /// A call frame: where to continue in the caller.
 struct Frame {
-    /// nil: the call came from the embedder; returning ends the run.
-    var returnPC: UnsafeRawPointer?
-    var returnSTP: UnsafeRawPointer?
+    var returnPC: UnsafeRawPointer
+    var returnSTP: UnsafeRawPointer
     var fp: UnsafeMutablePointer<UInt64>
-    var function: UnsafeMutablePointer<FunctionRecord>?
+    var function: UnsafeMutablePointer<FunctionRecord>
 }
 
-/// The interpreter's registers while a run is suspended.
+/// The interpreter's registers, kept in the arena so a run can stop anywhere and resume.
+///
+/// While the loop runs, `pc`, `stp`, `sp` and `fp` live in its locals (written back here
+/// when it stops) and `memBase` has a local copy; every other field is read and written
+/// here directly. Keeping the less-used state in memory, behind one pointer, leaves the
+/// CPU registers to the hot ones (measured: docs/interpreter.md).
+///
+/// # Invariants
+/// - While a call is runnable, every pointer points into the machine's stacks, into
+///   validated code or at live records; `frames ..< frameTop` are the callers' frames
+///   (empty: returning ends the run).
+/// - `instance`, `functionEnd`, `globals`, `functions`, `memBase` and `memSize` are those of
+///   `function` (a call or return of another instance reloads them with `loadInstance`).
 struct Registers {
-    var pc: UnsafeRawPointer = UnsafeRawPointer(bitPattern: 1)!
-    var stp: UnsafeRawPointer? = nil
-    var sp: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 8)!
-    var fp: UnsafeMutablePointer<UInt64> = UnsafeMutablePointer(bitPattern: 8)!
-    var function: UnsafeMutablePointer<FunctionRecord>? = nil
-    var depth: Int = 0
+    var pc: UnsafeRawPointer
+    var stp: UnsafeRawPointer
+    var sp: UnsafeMutablePointer<UInt64>
+    var fp: UnsafeMutablePointer<UInt64>
+    var function: UnsafeMutablePointer<FunctionRecord>
+    /// The next free frame.
+    var frameTop: UnsafeMutablePointer<Frame>
+    /// Units left in the current slice (see `run(fuel:)`).
+    var fuel: Int
+    var functionEnd: UnsafeRawPointer
+    var instance: UnsafeMutablePointer<InstanceRecord>
+    var globals: UnsafeMutablePointer<UnsafeMutablePointer<GlobalRecord>>
+    var functions: UnsafeMutablePointer<UnsafeMutablePointer<FunctionRecord>>
+    var memBase: UnsafeMutableRawPointer
+    var memSize: UInt64
+    /// Always 0. Calls zero a callee's locals with it: a value the optimiser cannot see
+    /// keeps that short loop from becoming a call to memset (docs/interpreter.md).
+    var zero: UInt64 = 0
+
+    /// Registers of an idle machine: never read before `start` sets them.
+    init(idleOn stack: UnsafeMutablePointer<UInt64>, frames: UnsafeMutablePointer<Frame>) {
+        let placeholder = UnsafeMutableRawPointer(stack)
+        pc = UnsafeRawPointer(placeholder)
+        stp = UnsafeRawPointer(placeholder)
+        sp = stack
+        fp = stack
+        function = placeholder.assumingMemoryBound(to: FunctionRecord.self)
+        frameTop = frames
+        fuel = 0
+        functionEnd = UnsafeRawPointer(placeholder)
+        instance = placeholder.assumingMemoryBound(to: InstanceRecord.self)
+        globals = placeholder.assumingMemoryBound(to: UnsafeMutablePointer<GlobalRecord>.self)
+        functions = placeholder.assumingMemoryBound(to: UnsafeMutablePointer<FunctionRecord>.self)
+        memBase = placeholder
+        memSize = 0
+    }
+
+    /// Loads the state of `function`'s instance unconditionally.
+    mutating func loadInstance(of function: UnsafeMutablePointer<FunctionRecord>) {
+        functionEnd = function.pointee.end.unsafelyUnwrapped
+        instance = function.pointee.instance
+        globals = instance.pointee.globals
+        functions = instance.pointee.functions
+        reloadMemory()
+    }
+
+    /// Re-reads the instance's memory base and size (after memory.grow or a host call).
+    @inline(__always) mutating func reloadMemory() {
+        if let memory = instance.pointee.memory {
+            memBase = memory.pointee.base
+            memSize = UInt64(memory.pointee.byteCount)
+        } else {
+            memSize = 0
+        }
+    }
 }

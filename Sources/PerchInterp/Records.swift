@@ -10,8 +10,8 @@ import PerchDecode
 ///   while any instance that can reach it lives (an importing instance keeps its exporter
 ///   alive through `Instance.imports`), so raw pointers between records stay valid.
 /// - A `FunctionRecord` of a wasm function points at validated code (`entry ..< end`,
-///   side table) of a module whose bytes outlive it; `type` points into that module's
-///   `types` buffer.
+///   side table; all three non-nil, so the interpreter reads them unchecked) of a module
+///   whose bytes outlive it; `type` points into that module's `types` buffer.
 /// - `MemoryRecord.base ..< base + byteCount` is the memory's bytes in its arena;
 ///   `byteCount == pages * 65536`; `base` never changes (memory grows in place).
 /// - `TableRecord.elements ..< elements + capacity` is reserved; `count <= capacity`;
@@ -25,6 +25,7 @@ public struct FunctionRecord {
     public var entry: UnsafeRawPointer?
     /// The function's final `end` (executing it returns).
     public var end: UnsafeRawPointer?
+    /// The side table; non-nil for every wasm function (the entry when it has no branches).
     public var sideTable: UnsafeRawPointer?
     public var localSlots: UInt32
     /// Params + locals + operand slots: what a call must find free on the value stack.

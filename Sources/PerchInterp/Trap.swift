@@ -76,3 +76,12 @@ public struct Trap: Error, @unchecked Sendable {
         return text
     }
 }
+
+/// A trap at `op` in `function`, with its name from the name section. Out of line: traps
+/// are rare, and the loop's registers must not be captured.
+@inline(never)
+func makeTrap(_ function: UnsafeMutablePointer<FunctionRecord>, _ kind: TrapKind, at op: UnsafeRawPointer) -> Trap {
+    let f = function.pointee
+    return Trap(kind, function: f.index, functionName: f.instance.pointee.name(ofFunction: f.index),
+                offset: op - f.instance.pointee.moduleBytes)
+}

@@ -9,6 +9,8 @@ public enum LinkIOError: Error {
     case closed
     /// The serial driver set another speed than asked (read back after setting).
     case baudMismatch(requested: Int, actual: Int)
+    /// No termios speed constant for this baud rate.
+    case unsupportedBaud(Int)
     /// The peer answered with something that is not the reply expected.
     case unexpectedReply(String)
     /// Test hook: the connection was cut on purpose after a number of bytes.
@@ -22,6 +24,7 @@ public enum LinkIOError: Error {
         case .closed: return "link closed by the other side"
         case .baudMismatch(let requested, let actual):
             return "serial line runs at \(actual) baud, not the \(requested) asked for"
+        case .unsupportedBaud(let baud): return "\(baud) baud is not a standard serial speed (e.g. 9600, 115200, 921600)"
         case .unexpectedReply(let what): return "unexpected reply: \(what)"
         case .dropped: return "link dropped (test hook)"
         }
@@ -78,6 +81,7 @@ func parseInt(_ digits: [UInt8]) -> Int? {
 
 /// Opens a serial line raw at `baud` and checks the speed the driver reports back.
 public func openSerial(_ path: String, baud: Int) throws(LinkIOError) -> Int32 {
+    guard let speed = Int32(exactly: baud), perch_link_baud_supported(speed) != 0 else { throw .unsupportedBaud(baud) }
     var actual: Int32 = 0
     let fd = path.withCString { perch_link_serial_open($0, Int32(truncatingIfNeeded: baud), &actual) }
     guard fd >= 0 else { throw .system(operation: "open serial line", errno: -fd) }

@@ -12,20 +12,21 @@ let perchBinary: String? = {
     return FileManager.default.isExecutableFile(atPath: path) ? path : nil
 }()
 
-/// A `perch serve` child process on a free loopback port.
+/// A `perch serve` child process on a free loopback port (or on the given link).
 final class ServeProcess {
     let process = Process()
+    /// The TCP port, 0 when serving a serial line only.
     let port: Int
 
-    init(store: String, trust: String) throws {
+    init(store: String, trust: String, link: [String] = ["--listen", "127.0.0.1:0"], board: String = "sim") throws {
         process.executableURL = URL(fileURLWithPath: perchBinary!)
-        process.arguments = ["serve", "--store", store, "--board", "sim", "--listen", "127.0.0.1:0",
-                             "--trust", trust, "--health-slices", "3", "--exit-after", "60"]
+        process.arguments = ["serve", "--store", store, "--board", board, "--trust", trust,
+                             "--health-slices", "3", "--exit-after", "60"] + link
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // The first line names the port.
+        // The first line names the port or the serial line.
         var text = ""
         let handle = out.fileHandleForReading
         while !text.contains("\n") {
@@ -33,12 +34,15 @@ final class ServeProcess {
             if data.isEmpty { break }
             text += String(decoding: data, as: UTF8.self)
         }
-        guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on 127.0.0.1:"),
-              let port = Int(line.dropFirst("listening on 127.0.0.1:".count)) else {
+        let line = text.split(separator: "\n").first ?? ""
+        if line.hasPrefix("listening on 127.0.0.1:"), let port = Int(line.dropFirst("listening on 127.0.0.1:".count)) {
+            self.port = port
+        } else if line.hasPrefix("serial link on ") {
+            self.port = 0
+        } else {
             process.terminate()
             throw CocoaError(.fileReadCorruptFile)
         }
-        self.port = port
     }
 
     func kill9() {

@@ -333,6 +333,28 @@ func errorCode(_ replies: [Message]) -> LinkErrorCode? {
         #expect(errorCode(h.ask(.stop(app: "blinky"))) == .unknownApp)
     }
 
+    /// The disk fills up in the middle of an upload: the pusher gets a storage error naming
+    /// it, the running version is untouched; once there is space the upload resumes.
+    @Test func diskFullWhileStoringIsReportedToThePusherAndTheOldVersionRuns() throws {
+        let dir = try TempDirectory()
+        let files = FaultyFiles()
+        let h = try Harness(files: files, root: dir.path + "/store")
+        try h.install(.healthy, version: 1)
+        let v1 = try #require(h.runner.latest(1))
+        files.noSpaceAfter = files.written + 1500
+        let module = fakeModule(.healthy, seed: 2)
+        let replies = h.upload(module, signedDeploy(module, version: 2))
+        #expect(errorCode(replies) == .storageFailed)
+        if case .error(_, let reason)? = replies.last { #expect(reason.contains("no space left on device"), "\(reason)") }
+        let before = v1.slices
+        _ = h.run(rounds: 3)
+        #expect(v1.slices > before && h.status()?.state == .running && h.status()?.committedVersion == 1)
+        files.noSpaceAfter = nil
+        try h.install(.healthy, version: 2, seed: 2)
+        #expect(h.status()?.committedVersion == 2)
+        #expect(h.supervisor.logs(app: "blinky", since: 0).text.contains("v2 (3000 bytes) from offset 1000"))
+    }
+
     @Test func chunksWithoutUploadOrOutOfOrderAreAnsweredSafely() throws {
         let h = try Harness()
         let noUpload = [UInt8](repeating: 1, count: 10).withUnsafeBytes { h.ask(.chunk(offset: 0, data: $0)) }

@@ -57,6 +57,8 @@ int perch_link_tcp_accept(int listener);
 int perch_link_tcp_connect(const char *host, int port, int timeout_ms);
 
 // ---- serial ----
+// 1 when termios has a constant for this speed (B9600, B115200, ...), else 0.
+int perch_link_baud_supported(int baud);
 // Opens a serial device raw (8N1, no flow control, non-blocking) at `baud`; the speed the
 // driver actually accepted is read back into `*actual_baud` (0 if it is not a standard one).
 // Returns a descriptor or -errno (-EINVAL for a baud rate with no termios constant).

@@ -1,0 +1,89 @@
+// LEB128 immediates read in place from validated code (validation guarantees every
+// immediate is well formed and ends before the function's final `end`, so readers need no
+// bounds checks). Single-byte values, by far the most common, take a short fast path;
+// longer ones continue in a loop that is inlined too: a call, even on a cold path, makes
+// the interpreter's registers live across it, and x86-64 has only five callee-saved
+// registers to keep them in.
+
+@inline(__always) func u32(_ v: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: v) }
+
+@inline(__always) func readU32(_ pc: inout UnsafeRawPointer) -> UInt32 {
+    let b = pc.load(as: UInt8.self)
+    pc += 1
+    if b < 0x80 { return UInt32(b) }
+    let (value, next) = readU32Slow(UInt32(b & 0x7F), pc)
+    pc = next
+    return value
+}
+
+/// An index immediate as an `Int` (indices are u32; the conversion never traps).
+@inline(__always) func readIndex(_ pc: inout UnsafeRawPointer) -> Int {
+    Int(truncatingIfNeeded: readU32(&pc))
+}
+
+/// An unsigned LEB128 decoded entirely inline, for immediates that are often multi-byte.
+@inline(__always) func readU32Inline(_ pc: inout UnsafeRawPointer) -> UInt32 {
+    var result: UInt32 = 0
+    var shift: UInt32 = 0
+    while true {
+        let b = pc.load(as: UInt8.self)
+        pc += 1
+        result |= UInt32(b & 0x7F) &<< shift
+        if b < 0x80 { return result }
+        shift &+= 7
+    }
+}
+
+/// Multi-byte LEB128 continuation.
+@inline(__always) func readU32Slow(_ low: UInt32, _ start: UnsafeRawPointer) -> (UInt32, UnsafeRawPointer) {
+    var pc = start
+    var result = low
+    var shift: UInt32 = 7
+    while true {
+        let b = pc.load(as: UInt8.self)
+        pc += 1
+        result |= UInt32(b & 0x7F) &<< shift
+        if b < 0x80 { return (result, pc) }
+        shift &+= 7
+    }
+}
+
+@inline(__always) func skipLEB(_ pc: inout UnsafeRawPointer) {
+    while pc.load(as: UInt8.self) >= 0x80 { pc += 1 }
+    pc += 1
+}
+
+@inline(__always) func readS32(_ pc: inout UnsafeRawPointer) -> UInt32 {
+    let b = pc.load(as: UInt8.self)
+    pc += 1
+    if b < 0x80 { return UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
+    let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
+    pc = next
+    return u32(value)
+}
+
+@inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
+    let b = pc.load(as: UInt8.self)
+    pc += 1
+    if b < 0x80 { return UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)) }
+    let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
+    pc = next
+    return value
+}
+
+/// Signed LEB128 continuation, sign-extended to 64 bits (an i32 takes the low half).
+@inline(__always) func readSignedSlow(_ low: UInt64, _ start: UnsafeRawPointer) -> (UInt64, UnsafeRawPointer) {
+    var pc = start
+    var result = low
+    var shift: UInt64 = 7
+    while true {
+        let b = pc.load(as: UInt8.self)
+        pc += 1
+        result |= UInt64(b & 0x7F) &<< shift
+        shift &+= 7
+        if b < 0x80 {
+            if shift < 64 && (b & 0x40) != 0 { result |= ~0 &<< shift }
+            return (result, pc)
+        }
+    }
+}

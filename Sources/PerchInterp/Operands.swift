@@ -1,0 +1,172 @@
+import PerchCore
+
+// Stack effects of the interpreter's simple instructions, one helper per shape, so each
+// opcode's `case` is one line that names its operation. All are `@inline(__always)` and
+// take the loop's registers `inout` (inlined, they stay in registers; a helper is never
+// given a captured variable). On entry `pc` is at the opcode; each helper steps past the
+// instruction.
+//
+// Unsafe-pointer code: relies on `Machine`'s invariants (the validator's operand counts
+// guarantee the slots read below `sp` exist and `maxStackSlots` the one written above) and
+// on `MemoryRecord`'s (`base ..< base + byteCount` is the memory).
+
+/// Pushes `value`.
+@inline(__always) func push(_ sp: inout UnsafeMutablePointer<UInt64>, _ value: UInt64) {
+    sp[0] = value
+    sp += 1
+}
+
+/// `op(top)` replacing the top operand.
+@inline(__always) func unary(
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (UInt64) -> UInt64
+) {
+    pc += 1
+    sp[-1] = op(sp[-1])
+}
+
+/// `op(a, b)` replacing the top two operands `a b`.
+@inline(__always) func binary(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (UInt64, UInt64) -> UInt64
+) {
+    pc += 1
+    sp -= 1
+    sp[-1] = op(sp[-1], sp[0])
+}
+
+@inline(__always) func i32Unary(
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (UInt32) -> UInt32
+) {
+    unary(&pc, sp) { UInt64(op(u32($0))) }
+}
+
+@inline(__always) func i32Binary(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (UInt32, UInt32) -> UInt32
+) {
+    binary(&pc, &sp) { UInt64(op(u32($0), u32($1))) }
+}
+
+/// A comparison of the top two operands, pushing 1 or 0.
+@inline(__always) func compare<T>(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ operand: (UInt64) -> T,
+    _ test: (T, T) -> Bool
+) {
+    binary(&pc, &sp) { test(operand($0), operand($1)) ? 1 : 0 }
+}
+
+@inline(__always) func f32Unary(
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (Float) -> Float
+) {
+    unary(&pc, sp) { UInt64(op(f32(u32($0))).bitPattern) }
+}
+
+@inline(__always) func f32Binary(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (Float, Float) -> Float
+) {
+    binary(&pc, &sp) { UInt64(op(f32(u32($0)), f32(u32($1))).bitPattern) }
+}
+
+@inline(__always) func f64Unary(
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (Double) -> Double
+) {
+    unary(&pc, sp) { op(f64($0)).bitPattern }
+}
+
+@inline(__always) func f64Binary(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (Double, Double) -> Double
+) {
+    binary(&pc, &sp) { op(f64($0), f64($1)).bitPattern }
+}
+
+/// A binary operation that can trap (division, remainder).
+@inline(__always) func checkedBinary<T>(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
+    _ regs: UnsafeMutablePointer<Registers>, _ operand: (UInt64) -> T, _ op: (T, T) -> Result<T, TrapKind>,
+    _ result: (T) -> UInt64
+) throws(Trap) {
+    switch op(operand(sp[-2]), operand(sp[-1])) {
+    case .success(let v):
+        sp -= 1
+        sp[-1] = result(v)
+        pc += 1
+    case .failure(let kind):
+        throw makeTrap(regs.pointee.function, kind, at: pc)
+    }
+}
+
+/// A conversion that can trap (float to integer truncation).
+@inline(__always) func checkedUnary<T>(
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt64) -> Result<T, TrapKind>, _ result: (T) -> UInt64
+) throws(Trap) {
+    switch op(sp[-1]) {
+    case .success(let v):
+        sp[-1] = result(v)
+        pc += 1
+    case .failure(let kind):
+        throw makeTrap(regs.pointee.function, kind, at: pc)
+    }
+}
+
+// MARK: - Memory
+
+/// The effective address of an access of `size` bytes at the memarg after the opcode at
+/// `pc` and the address operand `base`; steps `pc` past the memarg. The interpreter's one
+/// bounds check of guest addresses.
+@inline(__always) func effectiveAddress(
+    _ pc: inout UnsafeRawPointer, _ base: UInt64, size: UInt64, _ regs: UnsafeMutablePointer<Registers>
+) throws(Trap) -> Int {
+    let op = pc
+    var at = pc + 1
+    skipLEB(&at)  // alignment hint
+    let ea = UInt64(u32(base)) &+ UInt64(readU32(&at))
+    guard ea &+ size <= regs.pointee.memSize else {
+        throw makeTrap(regs.pointee.function, .outOfBoundsMemoryAccess, at: op)
+    }
+    pc = at
+    return Int(truncatingIfNeeded: ea)
+}
+
+/// Loads a `T` at the address on top of the stack; returns it for the caller to extend.
+@inline(__always) func load<T: FixedWidthInteger & BitwiseCopyable>(
+    _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _ memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>
+) throws(Trap) -> T {
+    let a = try effectiveAddress(&pc, sp[-1], size: UInt64(MemoryLayout<T>.size), regs)
+    return memBase.loadUnaligned(fromByteOffset: a, as: T.self)
+}
+
+/// An i32/f32 load of a `T`, sign- or zero-extended as `T` is signed or not.
+@inline(__always) func load32<T: FixedWidthInteger & BitwiseCopyable>(
+    _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _ memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>
+) throws(Trap) {
+    sp[-1] = UInt64(UInt32(truncatingIfNeeded: try load(T.self, &pc, sp, memBase, regs)))
+}
+
+/// An i64/f64 load of a `T`, sign- or zero-extended as `T` is signed or not.
+@inline(__always) func load64<T: FixedWidthInteger & BitwiseCopyable>(
+    _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _ memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>
+) throws(Trap) {
+    sp[-1] = UInt64(truncatingIfNeeded: try load(T.self, &pc, sp, memBase, regs))
+}
+
+/// Stores the low `T` of the top operand at the address beneath it.
+@inline(__always) func store<T: FixedWidthInteger & BitwiseCopyable>(
+    _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
+    _ memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>
+) throws(Trap) {
+    let a = try effectiveAddress(&pc, sp[-2], size: UInt64(MemoryLayout<T>.size), regs)
+    memBase.storeBytes(of: T(truncatingIfNeeded: sp[-1]), toByteOffset: a, as: T.self)
+    sp -= 2
+}
+
+/// Moves `count` slots down the stack (`to` <= `from`); counts are small (a label's arity),
+/// so a loop beats a call to memmove.
+@inline(__always) func copySlots(from: UnsafeMutablePointer<UInt64>, to: UnsafeMutablePointer<UInt64>, count: Int) {
+    var i = 0
+    while i < count {
+        to[i] = from[i]
+        i &+= 1
+    }
+}
