@@ -123,7 +123,7 @@ test-cortex-m4: cortex-m4
 # The device examples under the aarch64 perch on Debian's arm64 kernel in qemu-system-aarch64,
 # with gpio-sim and fake I2C chips (boards/qemu-virt-arm64/README.md). The kernel packages
 # come from `make setup`; the image is rebuilt only when its inputs change.
-test-emulated: cross-aarch64 examples
+test-emulated: cross-aarch64 examples build
 	@boards/qemu-virt-arm64/test.sh
 
 # The demo: the device self-test, guest programs under `perch run` on the simulated board,
@@ -149,11 +149,13 @@ include toolchain/sdk/devices.mk
 # checksum (the debug build used by test-host would take minutes per program).
 test-bench-checksums:
 	$(SWIFT) build -c release --product perch
-	@mkdir -p out/test && rm -f out/test/bench-checksums*.xml
+	@mkdir -p out/test && rm -f out/test/bench-checksums.jsonl
 	@status=0; PERCH_BIN=.build/release/perch $(SWIFT) test --filter BenchChecksumTests \
-		--xunit-output out/test/bench-checksums.xml || status=$$?; \
-	if compgen -G 'out/test/bench-checksums*.xml' >/dev/null; then \
-		echo "bench checksums under perch run: $$(python3 toolchain/xunit-counts.py out/test/bench-checksums*.xml)"; fi; \
+		--experimental-event-stream-output out/test/bench-checksums.jsonl \
+		--experimental-event-stream-version 0 || status=$$?; \
+	if [ -f out/test/bench-checksums.jsonl ]; then \
+		python3 toolchain/test-case-counts.py "bench checksums under perch run (one case a program)" \
+			out/test/bench-checksums.jsonl || status=1; fi; \
 	exit $$status
 
 # --- validator: fuzzing and load benchmark (owned by the validator engineer) ---------------

@@ -189,15 +189,20 @@ public struct CodeInfo {
     /// This function's side table (format: PerchValidate/SideTable.swift).
     public var sideTable: UnsafeRawPointer?
     public var sideTableBytes: UInt32
+    /// Runs of v128 locals in the map after the side table (`LocalSlotMap` in
+    /// PerchValidate/LocalSlotMap.swift); 0 when the function has no v128 parameter or
+    /// local, so local n is frame slot n. On 64-bit targets it takes the record's padding.
+    public var v128LocalRuns: UInt32
 
     public init(entry: UnsafeRawPointer, end: UnsafeRawPointer, localSlots: UInt32, maxStackSlots: UInt32,
-                sideTable: UnsafeRawPointer?, sideTableBytes: UInt32) {
+                sideTable: UnsafeRawPointer?, sideTableBytes: UInt32, v128LocalRuns: UInt32 = 0) {
         self.entry = entry
         self.end = end
         self.localSlots = localSlots
         self.maxStackSlots = maxStackSlots
         self.sideTable = sideTable
         self.sideTableBytes = sideTableBytes
+        self.v128LocalRuns = v128LocalRuns
     }
 }
 

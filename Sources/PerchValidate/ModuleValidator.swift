@@ -74,21 +74,27 @@ public struct ModuleValidator {
                 throw ModuleError(.invalid(.tooManyLocals), at: bodyOffset)
             }
             let count = validator.branches.count
+            let runs = validator.v128LocalRuns(writingTo: nil)
+            let mapBytes = runs &* MemoryLayout<LocalSlotMap.Run>.stride
             var table: UnsafeRawPointer? = nil
             var total = 0
-            if count > 0 {
-                // Placement, then the table written below the scratch (at most 16 bytes an
-                // entry), then moved up to where the scratch began, so the table outlives
-                // the scratch it was built from.
-                let block = try takeHigh(arena, count &* (4 &+ SideTable.wideSize), errorOffset: bodyOffset)
-                let placement = block.bindMemory(to: UInt32.self, capacity: count)
-                total = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
+            if count > 0 || runs > 0 {
+                // Placement, then the table (at most 16 bytes an entry) and the local slot
+                // map written below the scratch, then moved up to where the scratch began,
+                // so they outlive the scratch they were built from.
+                let block = try takeHigh(arena, count &* (4 &+ SideTable.wideSize) &+ mapBytes, errorOffset: bodyOffset)
                 let built = block + count &* 4
-                SideTableLayout.write(
-                    validator.branches.base, placement: placement, count: count, total: total, to: built)
+                if count > 0 {
+                    let placement = block.bindMemory(to: UInt32.self, capacity: count)
+                    total = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
+                    SideTableLayout.write(
+                        validator.branches.base, placement: placement, count: count, total: total, to: built)
+                }
+                _ = validator.v128LocalRuns(
+                    writingTo: (built + total).bindMemory(to: LocalSlotMap.Run.self, capacity: runs))
                 arena.reset(to: mark)
-                let final = try takeHigh(arena, total, errorOffset: bodyOffset)
-                final.copyMemory(from: built, byteCount: total)
+                let final = try takeHigh(arena, total &+ mapBytes, errorOffset: bodyOffset)
+                final.copyMemory(from: built, byteCount: total &+ mapBytes)
                 table = UnsafeRawPointer(final)
             } else {
                 arena.reset(to: mark)
@@ -96,7 +102,8 @@ public struct ModuleValidator {
             return CodeInfo(
                 entry: entry, end: end, localSlots: UInt32(validator.localSlots),
                 maxStackSlots: UInt32(truncatingIfNeeded: validator.maxSlots),
-                sideTable: table, sideTableBytes: UInt32(truncatingIfNeeded: total))
+                sideTable: table, sideTableBytes: UInt32(truncatingIfNeeded: total),
+                v128LocalRuns: UInt32(truncatingIfNeeded: runs))
         } catch {
             arena.reset(to: mark)
             throw ModuleError(error.kind, at: error.offset, function: UInt32(index))
