@@ -141,7 +141,7 @@ test-cortex-m4: cortex-m4
 # The device examples under the aarch64 perch on Debian's arm64 kernel in qemu-system-aarch64,
 # with gpio-sim and fake I2C chips (boards/qemu-virt-arm64/README.md). The kernel packages
 # come from `make setup`; the image is rebuilt only when its inputs change.
-test-emulated: cross-aarch64 examples
+test-emulated: cross-aarch64 examples build
 	@boards/qemu-virt-arm64/test.sh
 
 # The demo: the device self-test, guest programs under `perch run` on the simulated board,
