@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #else
@@ -13,13 +14,33 @@ int posix_memalign(void **result, size_t alignment, size_t size);
 void free(void *pointer);
 #endif
 
-void *perch_sys_alloc(size_t size) {
-    void *p = NULL;
-    if (posix_memalign(&p, 16, size) != 0) return NULL;
+#if defined(__linux__) || defined(__APPLE__)
+// Anonymous pages are zero and become resident only when first touched.
+void *perch_sys_alloc(size_t size, int32_t *zero_filled) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+#ifdef MADV_NOHUGEPAGE
+    // With transparent huge pages set to "always", one touched byte would make 2 MB resident.
+    madvise(p, size, MADV_NOHUGEPAGE);
+#endif
+    *zero_filled = 1;
     return p;
 }
 
-void perch_sys_free(void *pointer) { free(pointer); }
+void perch_sys_free(void *pointer, size_t size) { munmap(pointer, size); }
+#else
+void *perch_sys_alloc(size_t size, int32_t *zero_filled) {
+    void *p = NULL;
+    if (posix_memalign(&p, 16, size) != 0) return NULL;
+    *zero_filled = 0;
+    return p;
+}
+
+void perch_sys_free(void *pointer, size_t size) {
+    (void)size;
+    free(pointer);
+}
+#endif
 
 #if defined(__linux__) || defined(__APPLE__)
 int perch_sys_write_all(int fd, const void *bytes, size_t count) {

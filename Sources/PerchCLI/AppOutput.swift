@@ -21,6 +21,12 @@ final class AppOutputFiles: FileSystem {
         return out
     }
 
+    /// A line from the runtime about the app (a device failure), logged with its output.
+    func note(_ text: String) {
+        var copy = text + "\n"
+        copy.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+    }
+
     private func append(_ bytes: UnsafeRawBufferPointer) {
         for b in bytes {
             if b == UInt8(ascii: "\n") {

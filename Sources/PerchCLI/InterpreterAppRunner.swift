@@ -85,6 +85,8 @@ final class InterpreterAppRunner: AppRunner {
             } catch {
                 throw .instantiateFailed(error.message)
             }
+            // A refused device call (no such chip, line busy) goes to the app's log.
+            devices?.diagnostics.onFailure = { [output] failure in output.note("perch: " + failure.message) }
             for m in devices?.modules ?? [] { linker.register(host: m) }
         } else if !manifest.grants.isEmpty {
             throw .instantiateFailed("device grants need a board (serve --board)")

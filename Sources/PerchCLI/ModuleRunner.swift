@@ -71,7 +71,7 @@ public func runModule(_ request: RunRequest, platform: Platform) -> RunReport {
     var module: Module
     switch loadModule(request.modulePath, into: arena) {
     case .success(let loaded): module = loaded
-    case .failure(let failure): return .failure(failure.message)
+    case .failure(let failure): return .failure(failure.message, status: failure.status)
     }
     do throws(ModuleError) {
         try validate(&module, arena: arena)
@@ -162,9 +162,13 @@ private func trapReport(_ trap: Trap) -> RunReport {
 }
 
 /// Streams the file at `path` into the decoder, which keeps the bytes in the arena.
+/// A file that cannot be opened or read is a usage error (exit status 2, as for every
+/// command); bytes that are not a valid module are a failure (1).
 private func loadModule(_ path: String, into arena: Arena) -> Result<Module, RunFailure> {
     let fd = path.withCString { perch_sys_open_read($0) }
-    guard fd >= 0 else { return .failure(RunFailure("perch: cannot read '\(path)': \(systemErrorText(-fd))")) }
+    guard fd >= 0 else {
+        return .failure(RunFailure("perch: cannot read '\(path)': \(systemErrorText(-fd))", status: ExitStatus.usage))
+    }
     defer { perch_sys_close(fd) }
     do throws(ModuleError) {
         var decoder = try ModuleDecoder(arena: arena)
@@ -172,7 +176,8 @@ private func loadModule(_ path: String, into arena: Arena) -> Result<Module, Run
             let room = try decoder.reserve(RunBudget.readChunk)
             let count = perch_sys_read(fd, room.baseAddress, room.count)
             if count < 0 {
-                return .failure(RunFailure("perch: cannot read '\(path)': \(systemErrorText(Int32(truncatingIfNeeded: -count)))"))
+                let reason = systemErrorText(Int32(truncatingIfNeeded: -count))
+                return .failure(RunFailure("perch: cannot read '\(path)': \(reason)", status: ExitStatus.usage))
             }
             try decoder.commit(Int(count))
             if count == 0 { break }
@@ -183,8 +188,12 @@ private func loadModule(_ path: String, into arena: Arena) -> Result<Module, Run
     }
 }
 
-/// A failure described by one line of text.
+/// A failure described by one line of text, and the exit status it ends `perch run` with.
 struct RunFailure: Error {
     let message: String
-    init(_ message: String) { self.message = message }
+    let status: Int32
+    init(_ message: String, status: Int32 = ExitStatus.failure) {
+        self.message = message
+        self.status = status
+    }
 }

@@ -27,7 +27,7 @@ extension Command {
 
 /// Exit status: the module's `proc_exit` code (0 when `_start` returns); 134 when it
 /// traps (the trap, function and offset go to stderr); 124 when `--fuel` runs out;
-/// 1 for an invalid module; 2 for bad usage.
+/// 1 for an invalid module; 2 for bad usage, including a module file that cannot be read.
 private func runCommand(_ arguments: Arguments) throws(UsageError) -> Int32 {
     var request = RunRequest(modulePath: try arguments.positional(0, "MODULE.wasm"))
     request.arguments = Array(arguments.positionals.dropFirst())

@@ -13,7 +13,7 @@ extension Command {
             usage: "serve --store DIR [--board FILE] [--listen ADDR:PORT] [--serial PATH[@BAUD]] [--trust KEYFILE]...",
             options: [
                 Option("store", value: "DIR", help: "where committed modules and their state live"),
-                Option("board", value: "FILE", help: "board file for GPIO/I2C/sensor grants (boards/sim/board.txt, or 'sim')"),
+                Option("board", value: "FILE", help: "board file or its folder (boards/rpi4), or sim: the devices that GPIO/I2C/sensor grants reach"),
                 Option("listen", value: "ADDR:PORT", help: "accept link connections over TCP (port 0: any free port)"),
                 Option("serial", value: "PATH[@BAUD]", help: "speak the link protocol on a serial line (default 115200 baud)"),
                 Option("trust", value: "KEYFILE", help: "public key allowed to sign uploads (repeatable)"),
@@ -31,22 +31,17 @@ extension Command {
                     return ExitStatus.usage
                 }
             }
-            var simBoard: SimBoard? = nil
-            if let board = arguments.value("board") {
-                if !equalBytes(board.utf8, "sim".utf8) {
-                    let text: [UInt8]
-                    do throws(FileError) { text = try readFile(board) } catch { throw .file(error) }
-                    let file: BoardFile
-                    do throws(BoardFileError) { file = try BoardFile.parse(text) } catch {
-                        printError("perch: \(board): \(error.message)")
-                        return ExitStatus.usage
-                    }
-                    guard file.platform == .sim else {
-                        printError("perch: \(board): serve drives simulated boards only so far (platform = sim)")
-                        return ExitStatus.failure
-                    }
+            let linux = LinuxPlatform()
+            // The same board files as `perch run --board`: sim, a file, or a board's folder.
+            var board: OpenedBoard? = nil
+            if let path = arguments.value("board") {
+                let file = equalBytes(path.utf8, "sim".utf8) ? SimBoard.standardFile : try readBoard(path)
+                switch openBoard(file, base: Platform(clock: linux, random: linux, files: linux), command: "serve") {
+                case .success(let opened): board = opened
+                case .failure(let failure):
+                    printError(failure.message)
+                    return ExitStatus.usage
                 }
-                simBoard = SimBoard()
             }
             var config = SupervisorConfig()
             if let name = arguments.value("device") { config.deviceName = name }
@@ -58,8 +53,7 @@ extension Command {
                 printError("perch: store '\(storePath)': \(error.message)")
                 return ExitStatus.failure
             }
-            let linux = LinuxPlatform()
-            let runner = InterpreterAppRunner(clock: linux, random: linux, board: simBoard?.devices)
+            let runner = InterpreterAppRunner(clock: linux, random: linux, board: board?.devices)
             let supervisor = Supervisor(store: store, trustedKeys: keys, runner: runner, config: config, clock: monotonicNanoseconds)
             // Unbuffered: the log must reach a pipe or file line by line (tests, systemd).
             supervisor.onLog = { printRaw($0 + "\n") }
@@ -90,7 +84,7 @@ extension Command {
             }
             if keys.isEmpty { printRaw("no --trust key: uploads will be refused\n") }
             supervisor.startInstalledApps()
-            serveLoop(supervisor, server, simBoard, exitAfterSeconds: exitAfter)
+            serveLoop(supervisor, server, board?.sim, exitAfterSeconds: exitAfter)
             return ExitStatus.success
         }
     }

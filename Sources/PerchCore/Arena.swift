@@ -20,6 +20,10 @@
 ///   in `base ..< base + lowTop` or `base + highBottom ..< base + capacity`.
 /// - A pointer handed out stays valid until a `reset(low:)`/`reset(high:)` to a mark taken
 ///   before it was handed out; callers that keep pointers never reset below them.
+/// - Bytes in `neverUsedLow ..< neverUsedHigh` have never been handed out; when the memory
+///   came zero-filled (fresh pages from the system) they are still zero, so zeroed
+///   allocations clear only bytes outside that range. Untouched pages of an mmap'd arena
+///   cost no resident memory: a 64 MB arena running a small module keeps a few pages.
 public final class Arena {
     public let base: UnsafeMutableRawPointer
     public let capacity: Int
@@ -29,6 +33,10 @@ public final class Arena {
     public private(set) var highBottom: Int
     /// Highest number of bytes ever in use at once: the figure to size a board's arena by.
     public private(set) var highWaterMark: Int = 0
+    /// Highest `lowTop` and lowest `highBottom` ever reached: the bytes between them are
+    /// still as the arena received them; empty when that content was not known to be zero.
+    private var neverUsedLow: Int = 0
+    private var neverUsedHigh: Int
     private let ownsMemory: Bool
 
     /// Takes `capacity` bytes from the system once; this is the only allocation Perch makes
@@ -37,44 +45,51 @@ public final class Arena {
         guard capacity > 0, let memory = arenaSystemAllocate(capacity) else {
             throw ArenaError(use: .arena, requested: capacity, available: 0)
         }
-        self.base = memory
+        self.base = memory.pointer
         self.capacity = capacity
         self.highBottom = capacity
+        // Memory of unknown content counts as used everywhere, so zeroing clears all of it.
+        self.neverUsedHigh = memory.isZeroFilled ? capacity : 0
         self.ownsMemory = true
     }
 
     /// Wraps memory the caller owns (bare metal: a static buffer from the linker script).
-    /// The caller keeps `memory` alive and untouched for the arena's life.
-    public init(memory: UnsafeMutableRawPointer, capacity: Int) {
+    /// The caller keeps `memory` alive and untouched for the arena's life; `isZeroFilled`
+    /// when it is known to hold only zero bytes (a `.bss` buffer before first use).
+    public init(memory: UnsafeMutableRawPointer, capacity: Int, isZeroFilled: Bool = false) {
         self.base = memory
         self.capacity = capacity
         self.highBottom = capacity
+        self.neverUsedHigh = isZeroFilled ? capacity : 0
         self.ownsMemory = false
     }
 
     deinit {
-        if ownsMemory { arenaSystemFree(base) }
+        if ownsMemory { arenaSystemFree(base, byteCount: capacity) }
     }
 
     public var free: Int { highBottom - lowTop }
     public var used: Int { lowTop + (capacity - highBottom) }
 
-    /// Takes `byteCount` bytes at the low end, aligned to `alignment` (a power of two).
+    /// Takes `byteCount` bytes at the low end, aligned to `alignment` (a power of two);
+    /// all zero when `zeroed` (linear memory), otherwise of unspecified content.
     public func allocateLow(
-        _ byteCount: Int, alignment: Int = 8, for use: ArenaUse
+        _ byteCount: Int, alignment: Int = 8, zeroed: Bool = false, for use: ArenaUse
     ) throws(ArenaError) -> UnsafeMutableRawPointer {
         let start = (lowTop &+ alignment &- 1) & ~(alignment &- 1)
         guard byteCount >= 0, start <= highBottom, byteCount <= highBottom &- start else {
             throw ArenaError(use: use, requested: byteCount, available: max(0, highBottom - start))
         }
+        if zeroed { zeroUsedBytes(start, start &+ byteCount) }
         lowTop = start &+ byteCount
         noteUsage()
         return base + start
     }
 
-    /// Takes `byteCount` bytes at the high end, aligned to `alignment` (a power of two).
+    /// Takes `byteCount` bytes at the high end, aligned to `alignment` (a power of two);
+    /// all zero when `zeroed`, otherwise of unspecified content.
     public func allocateHigh(
-        _ byteCount: Int, alignment: Int = 8, for use: ArenaUse
+        _ byteCount: Int, alignment: Int = 8, zeroed: Bool = false, for use: ArenaUse
     ) throws(ArenaError) -> UnsafeMutableRawPointer {
         guard byteCount >= 0, byteCount <= highBottom else {
             throw ArenaError(use: use, requested: byteCount, available: free)
@@ -83,6 +98,7 @@ public final class Arena {
         guard start >= lowTop else {
             throw ArenaError(use: use, requested: byteCount, available: free)
         }
+        if zeroed { zeroUsedBytes(start, start &+ byteCount) }
         highBottom = start
         noteUsage()
         return base + start
@@ -96,8 +112,7 @@ public final class Arena {
         guard count >= 0, !overflow else {
             throw ArenaError(use: use, requested: Int.max, available: free)
         }
-        let raw = try allocateHigh(bytes, alignment: max(MemoryLayout<T>.alignment, 1), for: use)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        let raw = try allocateHigh(bytes, alignment: max(MemoryLayout<T>.alignment, 1), zeroed: true, for: use)
         return UnsafeMutableBufferPointer(start: raw.bindMemory(to: T.self, capacity: count), count: count)
     }
 
@@ -109,17 +124,18 @@ public final class Arena {
         guard count >= 0, !overflow else {
             throw ArenaError(use: use, requested: Int.max, available: free)
         }
-        let raw = try allocateLow(bytes, alignment: max(MemoryLayout<T>.alignment, 1), for: use)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        let raw = try allocateLow(bytes, alignment: max(MemoryLayout<T>.alignment, 1), zeroed: true, for: use)
         return UnsafeMutableBufferPointer(start: raw.bindMemory(to: T.self, capacity: count), count: count)
     }
 
     /// Extends the most recent low allocation, which must end at `lowTop`, by `byteCount`
-    /// bytes in place. This is how module bytes arriving in chunks and `memory.grow` work.
-    public func extendLow(by byteCount: Int, for use: ArenaUse) throws(ArenaError) {
+    /// bytes in place. This is how module bytes arriving in chunks and `memory.grow` work;
+    /// the new bytes are zero when `zeroed`.
+    public func extendLow(by byteCount: Int, zeroed: Bool = false, for use: ArenaUse) throws(ArenaError) {
         guard byteCount >= 0, byteCount <= highBottom &- lowTop else {
             throw ArenaError(use: use, requested: byteCount, available: free)
         }
+        if zeroed { zeroUsedBytes(lowTop, lowTop &+ byteCount) }
         lowTop &+= byteCount
         noteUsage()
     }
@@ -146,6 +162,18 @@ public final class Arena {
     private func noteUsage() {
         let inUse = lowTop &+ (capacity &- highBottom)
         if inUse > highWaterMark { highWaterMark = inUse }
+        if lowTop > neverUsedLow { neverUsedLow = lowTop }
+        if highBottom < neverUsedHigh { neverUsedHigh = highBottom }
+    }
+
+    /// Zero-fills the offsets `start ..< end` (free space about to be handed out) except
+    /// where they lie in the never-used range, which is zero already; called before
+    /// `noteUsage` moves that range.
+    private func zeroUsedBytes(_ start: Int, _ end: Int) {
+        let lowEnd = min(end, neverUsedLow)
+        if start < lowEnd { (base + start).initializeMemory(as: UInt8.self, repeating: 0, count: lowEnd &- start) }
+        let highStart = max(start, neverUsedHigh)
+        if highStart < end { (base + highStart).initializeMemory(as: UInt8.self, repeating: 0, count: end &- highStart) }
     }
 }
 

@@ -281,8 +281,8 @@ public final class Instance {
             let (bytes, overflow) = Int(limits.min).multipliedReportingOverflow(by: wasmPageSize)
             guard !overflow else { throw .arenaFull(ArenaError(use: .linearMemory, requested: Int.max, available: arena.free)) }
             let base: UnsafeMutableRawPointer
-            do { base = try arena.allocateLow(bytes, alignment: 16, for: .linearMemory) } catch { throw .arenaFull(error) }
-            base.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            // Zeroed by the arena, which skips pages never used: they are zero already.
+            do { base = try arena.allocateLow(bytes, alignment: 16, zeroed: true, for: .linearMemory) } catch { throw .arenaFull(error) }
             let memory = try high(MemoryRecord.self, 1, .linearMemory)
             memory[0] = MemoryRecord(
                 base: base, byteCount: bytes, pages: limits.min, maxPages: min(limits.max ?? 65536, 65536),

@@ -63,7 +63,8 @@ public final class DeterministicRandom: RandomSource {
 /// (never following symlinks), for tests and the simulated board.
 ///
 /// Handles 0, 1, 2 are stdin (fed from `stdinData`, then end of file), stdout and stderr
-/// (collected in `stdout`/`stderr`).
+/// (collected in `stdout`/`stderr`, each with `consoleCapacity` bytes reserved up front so
+/// a guest's output up to that size reaches them without a heap allocation).
 public final class MemoryFileSystem: FileSystem {
     struct Node {
         var type: FileType
@@ -96,9 +97,11 @@ public final class MemoryFileSystem: FileSystem {
     /// Bytes a file may hold at most, so tests can provoke ENOSPC/EFBIG.
     public var maximumFileSize = 1 << 24
 
-    public init(handleCapacity: Int = 64) {
+    public init(handleCapacity: Int = 64, consoleCapacity: Int = 4096) {
         self.handleCapacity = handleCapacity
         handles = [Open?](repeating: nil, count: handleCapacity)
+        stdout.reserveCapacity(consoleCapacity)
+        stderr.reserveCapacity(consoleCapacity)
         for i in 0..<3 { handles[i] = Open(node: -1 - i, read: i == 0, write: i != 0) }
     }
 

@@ -60,6 +60,43 @@ struct SupervisorCommandTests {
         #expect(badTarget.status == 2)
     }
 
+    /// examples/supervisor/blink-v1.wat: opens gpio "LED" (trapping if it cannot), calls
+    /// perch.ready, toggles the LED every 500 ms.
+    static let blink: [UInt8] = [0x00,0x61,0x73,0x6d,0x01,0x00,0x00,0x00,0x01,0x11,0x03,0x60,0x04,0x7f,0x7f,0x7f,0x7f,0x01,0x7f,0x60,0x01,0x7f,0x01,0x7f,0x60,0x00,0x00,0x02,0x39,0x04,0x04,0x67,0x70,0x69,0x6f,0x04,0x6f,0x70,0x65,0x6e,0x00,0x00,0x04,0x67,0x70,0x69,0x6f,0x06,0x74,0x6f,0x67,0x67,0x6c,0x65,0x00,0x01,0x04,0x74,0x69,0x6d,0x65,0x08,0x73,0x6c,0x65,0x65,0x70,0x5f,0x6d,0x73,0x00,0x01,0x05,0x70,0x65,0x72,0x63,0x68,0x05,0x72,0x65,0x61,0x64,0x79,0x00,0x02,0x03,0x02,0x01,0x02,0x05,0x03,0x01,0x00,0x01,0x07,0x0a,0x01,0x06,0x5f,0x73,0x74,0x61,0x72,0x74,0x00,0x04,0x0a,0x27,0x01,0x25,0x00,0x41,0x10,0x41,0x03,0x41,0x01,0x41,0x00,0x10,0x00,0x04,0x40,0x00,0x0b,0x10,0x03,0x03,0x40,0x41,0x00,0x28,0x02,0x00,0x10,0x01,0x1a,0x41,0xf4,0x03,0x10,0x02,0x1a,0x0c,0x00,0x0b,0x0b,0x0b,0x09,0x01,0x00,0x41,0x10,0x0b,0x03,0x4c,0x45,0x44]
+
+    /// `serve --board` opens boards through the same code as `run --board`: the simulated
+    /// board lends its LED; a Linux board (rpi4) goes to the Linux GPIO backend, which on a
+    /// machine without GPIO chips refuses the line (logged, the swap fails); a bare-metal
+    /// board is refused up front.
+    @Test func serveOpensBoardsLikeRun() throws {
+        let dir = NSTemporaryDirectory() + "perch-board-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let key = dir + "/deploy.key"
+        #expect(try runPerch(["keygen", key]).status == 0)
+        let blink = dir + "/blink.wasm"
+        try Data(Self.blink).write(to: URL(fileURLWithPath: blink))
+
+        let sim = try ServeProcess(store: dir + "/sim", trust: key + ".pub", board: root + "/boards/sim")
+        defer { sim.kill9() }
+        let onSim = try runPerch(["push", "--to", "tcp://127.0.0.1:\(sim.port)", "--app", "blink", "--key", key, "--grant", "gpio:LED", "--version", "1", blink])
+        #expect(onSim.status == 0 && onSim.output.contains("committed"), "\(onSim.output)")
+
+        let hostHasGPIO = (try? FileManager.default.contentsOfDirectory(atPath: "/dev"))?.contains { $0.hasPrefix("gpiochip") } ?? false
+        if !hostHasGPIO {
+            let pi = try ServeProcess(store: dir + "/pi", trust: key + ".pub", board: root + "/boards/rpi4")
+            defer { pi.kill9() }
+            let to = "tcp://127.0.0.1:\(pi.port)"
+            let onPi = try runPerch(["push", "--to", to, "--app", "blink", "--key", key, "--grant", "gpio:LED", "--version", "1", blink])
+            #expect(onPi.status == 1 && onPi.output.contains("health window"), "\(onPi.output)")
+            let logs = try runPerch(["logs", "--to", to, "blink"])
+            #expect(logs.output.contains("[blink] perch: gpio.open: pin 'LED' unavailable"), "\(logs.output)")
+        }
+        let bare = try runPerch(["serve", "--store", dir + "/bare", "--board", root + "/boards/mps2-an386", "--exit-after", "1"])
+        #expect(bare.status == 2 && bare.output.contains("bare metal"), "\(bare.output)")
+    }
+
     /// A first install that traps: push fails with the reason, status shows the app failed
     /// with no version and the refused one, nothing runs; a later good push installs.
     @Test func failedFirstInstallIsShownThenAGoodPushInstalls() throws {

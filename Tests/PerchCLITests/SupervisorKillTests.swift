@@ -18,9 +18,9 @@ final class ServeProcess {
     /// The TCP port, 0 when serving a serial line only.
     let port: Int
 
-    init(store: String, trust: String, link: [String] = ["--listen", "127.0.0.1:0"]) throws {
+    init(store: String, trust: String, link: [String] = ["--listen", "127.0.0.1:0"], board: String = "sim") throws {
         process.executableURL = URL(fileURLWithPath: perchBinary!)
-        process.arguments = ["serve", "--store", store, "--board", "sim", "--trust", trust,
+        process.arguments = ["serve", "--store", store, "--board", board, "--trust", trust,
                              "--health-slices", "3", "--exit-after", "60"] + link
         let out = Pipe()
         process.standardOutput = out

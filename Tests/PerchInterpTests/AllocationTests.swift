@@ -61,15 +61,12 @@ import Testing
         return (perch_alloc_count(), outcome)
     }
 
-    /// hello prints through WASI `fd_write`; the one allocation counted in its steady
-    /// state is inside PerchWASI (the interpreter's host-call path allocates nothing:
-    /// `hostCallsAndSuspensionDoNotAllocate`), so it is recorded as a known issue.
+    /// hello prints through WASI `fd_write` into the simulated platform's stdout, whose
+    /// reserved capacity holds the output: the whole run, host calls included, allocates nothing.
     @Test func helloRunsToTheEndWithoutAllocating() throws {
         let result = try allocationsWhileRunning("hello", fuel: .max)
         #expect(result.outcome == .finished || result.outcome == .exited(code: 0))
-        withKnownIssue("PerchWASI allocates once while hello runs") {
-            #expect(result.allocations == 0)
-        }
+        #expect(result.allocations == 0)
     }
 
     @Test(arguments: ["fib", "sieve", "calls", "memops", "matmul_f64", "mulmod64", "quicksort", "sha256", "crc32"])

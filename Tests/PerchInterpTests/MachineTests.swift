@@ -26,9 +26,9 @@ final class TestHost: HostModule {
 
 /// Decodes, validates and instantiates `bytes` in a fresh arena of `arenaBytes`.
 func instantiate(
-    _ bytes: [UInt8], arenaBytes: Int = 1 << 20, linker: Linker = Linker(), callDepth: Int = 200
+    _ bytes: [UInt8], arenaBytes: Int = 1 << 20, linker: Linker = Linker(), callDepth: Int = 200, arena: Arena? = nil
 ) throws -> (Instance, Machine) {
-    let arena = try Arena(capacity: arenaBytes)
+    let arena = try arena ?? Arena(capacity: arenaBytes)
     let machine = try Machine(arena: try Arena(capacity: 1 << 20), valueStackSlots: 16_384, callDepth: callDepth)
     let module: Module = try bytes.withUnsafeBytes { chunk in
         var decoder = try ModuleDecoder(arena: arena)
@@ -191,12 +191,15 @@ extension Instance {
 
     @Test func unknownAndIncompatibleImportsAreLinkErrors() throws {
         #expect(throws: InstantiationError.self) { _ = try instantiate(Self.module) }
+        // The error names the import by bytes in the arena, so the arena must outlive it.
+        let arena = try Arena(capacity: 1 << 20)
         do {
-            _ = try instantiate(Self.module)
+            _ = try instantiate(Self.module, arena: arena)
         } catch let error as InstantiationError {
             #expect(error.reason == "unknown import")
             #expect(error.message.contains("\"host\" \"add\""))
         }
+        withExtendedLifetime(arena) {}
     }
 
     @Test func aModuleThatDoesNotFitNamesWhatDidNot() throws {

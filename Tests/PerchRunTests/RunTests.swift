@@ -122,9 +122,13 @@ func runInMemory(_ request: RunRequest, files: MemoryFileSystem = MemoryFileSyst
     }
 
     @Test func badFilesAndModulesAreReported() throws {
+        // A file that cannot be read is a usage error (2), one line naming the file and why.
         let (missing, _) = runInMemory(RunRequest(modulePath: "/nonexistent/x.wasm"))
-        #expect(missing.status == ExitStatus.failure)
-        #expect(missing.error?.contains("cannot read '/nonexistent/x.wasm'") == true)
+        #expect(missing.status == ExitStatus.usage)
+        #expect(missing.error == "perch: cannot read '/nonexistent/x.wasm': No such file or directory")
+        let (directory, _) = runInMemory(RunRequest(modulePath: FileManager.default.temporaryDirectory.path))
+        #expect(directory.status == ExitStatus.usage)
+        #expect(directory.error?.hasSuffix("Is a directory") == true)
         let junk = FileManager.default.temporaryDirectory.appendingPathComponent("perch-junk-\(UUID().uuidString).wasm")
         try Data([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]).write(to: junk)
         let (invalid, _) = runInMemory(RunRequest(modulePath: junk.path))

@@ -27,6 +27,13 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     tail -n 20 "$console"
     failed=1
 fi
+# Issue #7's supervisor end to end (its own boot, tests/supervisor-e2e.sh): its CHECK
+# lines count in this tier; no summary line from it is one failure.
+supervisor=$("$HERE/tests/supervisor-e2e.sh" 2>&1)
+grep -E '^(CHECK|E2E-MEASURED|emulated supervisor)' <<<"$supervisor"
+passed=$((passed + $(grep -c '^CHECK pass ' <<<"$supervisor")))
+failed=$((failed + $(grep -c '^CHECK FAIL ' <<<"$supervisor")))
+grep -q '^emulated supervisor e2e: ' <<<"$supervisor" || { tail -n 5 <<<"$supervisor"; failed=$((failed + 1)); }
 boot=$(sed -n 's/^PERCH-VM: ready at uptime \([0-9.]*\) s.*/\1/p' "$console")
 echo "emulated qemu-virt-arm64 (boot ${boot:-?} s, wall $wall s): $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

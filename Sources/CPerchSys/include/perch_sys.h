@@ -6,8 +6,11 @@
 #include <stdint.h>
 
 // Allocates the arena once at start-up (16-byte aligned); NULL if there is no room.
-void *perch_sys_alloc(size_t size);
-void perch_sys_free(void *pointer);
+// Sets *zero_filled to 1 when the memory is known to hold only zeros (fresh pages mapped
+// on demand: the arena then never writes pages a module does not use), else to 0.
+void *perch_sys_alloc(size_t size, int32_t *zero_filled);
+// Gives back what perch_sys_alloc returned; `size` is the size it was asked for.
+void perch_sys_free(void *pointer, size_t size);
 
 // Byte I/O for the command line on hosted (Linux) builds; absent on bare metal, where
 // nothing calls them. Failures return -errno so Swift can name the reason.

@@ -28,6 +28,16 @@ private func time_monotonic_ms() -> Int64
 @_extern(wasm, module: "time", name: "sleep_ms") @_extern(c)
 private func time_sleep_ms(_ milliseconds: Int32) -> Int32
 
+/// Opens a board resource by label through one of the `open` imports (label bytes, their
+/// count, the handle out-parameter); its handle.
+private func openHandle(
+    _ label: StaticString, _ open: (UnsafeRawPointer, UInt32, UnsafeMutablePointer<Int32>) -> Int32
+) throws(DeviceStatus) -> Int32 {
+    var handle: Int32 = 0
+    try DeviceStatus.check(open(label.utf8Start, UInt32(label.utf8CodeUnitCount), &handle))
+    return handle
+}
+
 /// A device call's status (docs/devices-abi.md): 0 is success and never thrown.
 public struct DeviceStatus: Error, Equatable {
     public let code: Int32
@@ -66,9 +76,7 @@ public struct GPIOLine {
     public let handle: Int32
 
     public static func open(_ label: StaticString, _ flags: GPIOFlags) throws(DeviceStatus) -> GPIOLine {
-        var handle: Int32 = 0
-        try DeviceStatus.check(gpio_open(label.utf8Start, UInt32(label.utf8CodeUnitCount), flags.rawValue, &handle))
-        return GPIOLine(handle: handle)
+        GPIOLine(handle: try openHandle(label) { gpio_open($0, $1, flags.rawValue, $2) })
     }
 
     public func set(_ on: Bool) throws(DeviceStatus) { try DeviceStatus.check(gpio_set(handle, on ? 1 : 0)) }
@@ -99,9 +107,7 @@ public struct I2CBus {
     public let handle: Int32
 
     public static func open(_ label: StaticString) throws(DeviceStatus) -> I2CBus {
-        var handle: Int32 = 0
-        try DeviceStatus.check(i2c_open(label.utf8Start, UInt32(label.utf8CodeUnitCount), &handle))
-        return I2CBus(handle: handle)
+        I2CBus(handle: try openHandle(label) { i2c_open($0, $1, $2) })
     }
 
     /// Writes `output`, then (repeated start) reads into `input`.
@@ -127,9 +133,7 @@ public struct Sensor {
     public let handle: Int32
 
     public static func open(_ label: StaticString) throws(DeviceStatus) -> Sensor {
-        var handle: Int32 = 0
-        try DeviceStatus.check(sensor_open(label.utf8Start, UInt32(label.utf8CodeUnitCount), &handle))
-        return Sensor(handle: handle)
+        Sensor(handle: try openHandle(label) { sensor_open($0, $1, $2) })
     }
 
     public func read(_ channel: SensorChannel) throws(DeviceStatus) -> Int64 {
