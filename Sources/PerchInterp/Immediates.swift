@@ -16,6 +16,37 @@
     return value
 }
 
+/// Runs `body` with the u32 immediate at `pc + offset` (as an `Int`: indices are u32, the
+/// conversion never traps) after stepping `pc` past it. A one-byte value takes a path of
+/// its own that does not join the multi-byte one: with a join, the handler's code after
+/// the read was placed out of line, two jumps per instruction (docs/interpreter.md).
+@inline(__always) func withIndex(_ pc: inout UnsafeRawPointer, after offset: Int, _ body: (Int) -> Void) {
+    let b = (pc + offset).load(as: UInt8.self)
+    if b < 0x80 {
+        pc += offset &+ 1
+        body(Int(b))
+    } else {
+        var at = pc + offset
+        let value = readIndex(&at)
+        pc = at
+        body(value)
+    }
+}
+
+/// `withIndex` for a signed immediate (i32.const, i64.const), sign-extended to 64 bits.
+@inline(__always) func withSigned(_ pc: inout UnsafeRawPointer, after offset: Int, _ body: (UInt64) -> Void) {
+    let b = (pc + offset).load(as: UInt8.self)
+    if b < 0x80 {
+        pc += offset &+ 1
+        body(UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)))
+    } else {
+        var at = pc + offset
+        let value = readS64(&at)
+        pc = at
+        body(value)
+    }
+}
+
 /// An index immediate as an `Int` (indices are u32; the conversion never traps).
 @inline(__always) func readIndex(_ pc: inout UnsafeRawPointer) -> Int {
     Int(truncatingIfNeeded: readU32(&pc))

@@ -82,15 +82,7 @@ extension Machine {
                 skipLEB(&pc)
             case .x04:  // if
                 sp -= 1
-                if u32(sp[0]) != 0 {
-                    pc += 1
-                    skipLEB(&pc)
-                    stp += SideTable.size(at: stp)
-                } else {
-                    let e = SideTable.entry(at: stp)
-                    pc += e.pcDelta
-                    stp += e.stpDelta
-                }
+                enterIf(u32(sp[0]) != 0, &pc, &stp)
             case .x05:  // else: end of the then-arm, jump past `end`
                 let e = SideTable.entry(at: stp)
                 pc += e.pcDelta
@@ -135,19 +127,8 @@ extension Machine {
                 pc += e.pcDelta
                 stp += e.stpDelta
             case .x0D:  // br_if
-                if u32(sp[-1]) != 0 {
-                    let e = SideTable.entry(at: stp)
-                    // Out of fuel, the condition stays in its slot: resuming re-executes br_if.
-                    if e.pcDelta <= 0 && !spendFuel(regs) { return suspend(regs, pc, stp, sp, fp) }
-                    sp = shift(sp - 1, e)
-                    pc += e.pcDelta
-                    stp += e.stpDelta
-                } else {
-                    sp -= 1
-                    pc += 1
-                    skipLEB(&pc)
-                    stp += SideTable.size(at: stp)
-                }
+                sp -= 1
+                if let stop = branchIf(u32(sp[0]) != 0, &pc, &stp, &sp, fp, regs) { return stop }
             case .x0E:  // br_table
                 var at = pc + 1
                 let count = readU32(&at)
@@ -192,22 +173,21 @@ extension Machine {
 
             // Variable instructions
             case .x20:  // local.get
-                pc += 1
-                push(&sp, fp[readIndex(&pc)])
+                withIndex(&pc, after: 1) { push(&sp, fp[$0]) }
             case .x21:  // local.set
-                pc += 1
-                sp -= 1
-                fp[readIndex(&pc)] = sp[0]
+                withIndex(&pc, after: 1) {
+                    sp -= 1
+                    fp[$0] = sp[0]
+                }
             case .x22:  // local.tee
-                pc += 1
-                fp[readIndex(&pc)] = sp[-1]
+                withIndex(&pc, after: 1) { fp[$0] = sp[-1] }
             case .x23:  // global.get
-                pc += 1
-                push(&sp, regs.pointee.globals[readIndex(&pc)].pointee.value)
+                withIndex(&pc, after: 1) { push(&sp, regs.pointee.globals[$0].pointee.value) }
             case .x24:  // global.set
-                pc += 1
-                sp -= 1
-                regs.pointee.globals[readIndex(&pc)].pointee.value = sp[0]
+                withIndex(&pc, after: 1) {
+                    sp -= 1
+                    regs.pointee.globals[$0].pointee.value = sp[0]
+                }
 
             // Table instructions
             case .x25:  // table.get
@@ -259,12 +239,20 @@ extension Machine {
                 }
 
             // Numeric instructions: constants
-            case .x41:
-                pc += 1
-                push(&sp, UInt64(readS32(&pc)))
+            case .x41:  // i32.const, often fused with the instruction that uses it
+                let k: UInt32
+                let b = (pc + 1).load(as: UInt8.self)
+                if b < 0x80 {
+                    k = UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1))
+                    pc += 2
+                } else {
+                    var at = pc + 1
+                    k = readS32(&at)
+                    pc = at
+                }
+                constantOperand(k, &pc, &sp)
             case .x42:
-                pc += 1
-                push(&sp, readS64(&pc))
+                withSigned(&pc, after: 1) { push(&sp, $0) }
             case .x43:
                 push(&sp, UInt64((pc + 1).loadUnaligned(as: UInt32.self)))
                 pc += 5
@@ -272,31 +260,31 @@ extension Machine {
                 push(&sp, (pc + 1).loadUnaligned(as: UInt64.self))
                 pc += 9
 
-            // i32 comparisons
-            case .x45: unary(&pc, sp) { u32($0) == 0 ? 1 : 0 }
-            case .x46: compare(&pc, &sp, u32, ==)
-            case .x47: compare(&pc, &sp, u32, !=)
-            case .x48: compare(&pc, &sp, i32, <)
-            case .x49: compare(&pc, &sp, u32, <)
-            case .x4A: compare(&pc, &sp, i32, >)
-            case .x4B: compare(&pc, &sp, u32, >)
-            case .x4C: compare(&pc, &sp, i32, <=)
-            case .x4D: compare(&pc, &sp, u32, <=)
-            case .x4E: compare(&pc, &sp, i32, >=)
-            case .x4F: compare(&pc, &sp, u32, >=)
+            // i32 comparisons (fused with a following br_if or if: see `consume`)
+            case .x45: if let stop = zeroCondition(&pc, &sp, &stp, fp, regs, u32) { return stop }  // i32.eqz
+            case .x46: if let stop = condition(&pc, &sp, &stp, fp, regs, u32, ==) { return stop }
+            case .x47: if let stop = condition(&pc, &sp, &stp, fp, regs, u32, !=) { return stop }
+            case .x48: if let stop = condition(&pc, &sp, &stp, fp, regs, i32, <) { return stop }
+            case .x49: if let stop = condition(&pc, &sp, &stp, fp, regs, u32, <) { return stop }
+            case .x4A: if let stop = condition(&pc, &sp, &stp, fp, regs, i32, >) { return stop }
+            case .x4B: if let stop = condition(&pc, &sp, &stp, fp, regs, u32, >) { return stop }
+            case .x4C: if let stop = condition(&pc, &sp, &stp, fp, regs, i32, <=) { return stop }
+            case .x4D: if let stop = condition(&pc, &sp, &stp, fp, regs, u32, <=) { return stop }
+            case .x4E: if let stop = condition(&pc, &sp, &stp, fp, regs, i32, >=) { return stop }
+            case .x4F: if let stop = condition(&pc, &sp, &stp, fp, regs, u32, >=) { return stop }
             // i64 comparisons
-            case .x50: unary(&pc, sp) { $0 == 0 ? 1 : 0 }
-            case .x51: compare(&pc, &sp, u64, ==)
-            case .x52: compare(&pc, &sp, u64, !=)
-            case .x53: compare(&pc, &sp, i64, <)
-            case .x54: compare(&pc, &sp, u64, <)
-            case .x55: compare(&pc, &sp, i64, >)
-            case .x56: compare(&pc, &sp, u64, >)
-            case .x57: compare(&pc, &sp, i64, <=)
-            case .x58: compare(&pc, &sp, u64, <=)
-            case .x59: compare(&pc, &sp, i64, >=)
-            case .x5A: compare(&pc, &sp, u64, >=)
-            // f32 comparisons
+            case .x50: if let stop = zeroCondition(&pc, &sp, &stp, fp, regs, u64) { return stop }  // i64.eqz
+            case .x51: if let stop = condition(&pc, &sp, &stp, fp, regs, u64, ==) { return stop }
+            case .x52: if let stop = condition(&pc, &sp, &stp, fp, regs, u64, !=) { return stop }
+            case .x53: if let stop = condition(&pc, &sp, &stp, fp, regs, i64, <) { return stop }
+            case .x54: if let stop = condition(&pc, &sp, &stp, fp, regs, u64, <) { return stop }
+            case .x55: if let stop = condition(&pc, &sp, &stp, fp, regs, i64, >) { return stop }
+            case .x56: if let stop = condition(&pc, &sp, &stp, fp, regs, u64, >) { return stop }
+            case .x57: if let stop = condition(&pc, &sp, &stp, fp, regs, i64, <=) { return stop }
+            case .x58: if let stop = condition(&pc, &sp, &stp, fp, regs, u64, <=) { return stop }
+            case .x59: if let stop = condition(&pc, &sp, &stp, fp, regs, i64, >=) { return stop }
+            case .x5A: if let stop = condition(&pc, &sp, &stp, fp, regs, u64, >=) { return stop }
+            // f32 comparisons (rarely a loop condition: not fused)
             case .x5B: compare(&pc, &sp, float32, ==)
             case .x5C: compare(&pc, &sp, float32, !=)
             case .x5D: compare(&pc, &sp, float32, <)
@@ -318,10 +306,10 @@ extension Machine {
             case .x6A: i32Binary(&pc, &sp, &+)
             case .x6B: i32Binary(&pc, &sp, &-)
             case .x6C: i32Binary(&pc, &sp, &*)
-            case .x6D: try checkedBinary(&pc, &sp, regs, u32, i32DivS, { UInt64($0) })
-            case .x6E: try checkedBinary(&pc, &sp, regs, u32, i32DivU, { UInt64($0) })
-            case .x6F: try checkedBinary(&pc, &sp, regs, u32, i32RemS, { UInt64($0) })
-            case .x70: try checkedBinary(&pc, &sp, regs, u32, i32RemU, { UInt64($0) })
+            case .x6D: try i32Checked(&pc, &sp, regs, i32DivS)
+            case .x6E: try i32Checked(&pc, &sp, regs, i32DivU)
+            case .x6F: try i32Checked(&pc, &sp, regs, i32RemS)
+            case .x70: try i32Checked(&pc, &sp, regs, i32RemU)
             case .x71: i32Binary(&pc, &sp, &)
             case .x72: i32Binary(&pc, &sp, |)
             case .x73: i32Binary(&pc, &sp, ^)
@@ -337,10 +325,10 @@ extension Machine {
             case .x7C: binary(&pc, &sp, &+)
             case .x7D: binary(&pc, &sp, &-)
             case .x7E: binary(&pc, &sp, &*)
-            case .x7F: try checkedBinary(&pc, &sp, regs, u64, i64DivS, u64)
-            case .x80: try checkedBinary(&pc, &sp, regs, u64, i64DivU, u64)
-            case .x81: try checkedBinary(&pc, &sp, regs, u64, i64RemS, u64)
-            case .x82: try checkedBinary(&pc, &sp, regs, u64, i64RemU, u64)
+            case .x7F: try i64Checked(&pc, &sp, regs, i64DivS)
+            case .x80: try i64Checked(&pc, &sp, regs, i64DivU)
+            case .x81: try i64Checked(&pc, &sp, regs, i64RemS)
+            case .x82: try i64Checked(&pc, &sp, regs, i64RemU)
             case .x83: binary(&pc, &sp, &)
             case .x84: binary(&pc, &sp, |)
             case .x85: binary(&pc, &sp, ^)
@@ -556,35 +544,6 @@ extension Machine {
         }
         return target
     }
-}
-
-// Helpers of the loop take its registers as arguments, never as captured variables:
-// captured variables are heap-boxed in unoptimised builds and pinned to memory otherwise.
-
-/// Spends one unit of fuel; false when none was left (the unit is not taken).
-@inline(__always) func spendFuel(_ regs: UnsafeMutablePointer<Registers>) -> Bool {
-    regs.pointee.fuel &-= 1
-    return regs.pointee.fuel >= 0
-}
-
-/// Stores the loop's registers so `run` resumes at `pc`; returns `outcome`.
-@inline(__always) func suspend(
-    _ regs: UnsafeMutablePointer<Registers>, _ pc: UnsafeRawPointer, _ stp: UnsafeRawPointer,
-    _ sp: UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>, _ outcome: RunOutcome = .outOfFuel
-) -> RunOutcome {
-    regs.pointee.pc = pc
-    regs.pointee.stp = stp
-    regs.pointee.sp = sp
-    regs.pointee.fp = fp
-    return outcome
-}
-
-/// A taken branch's stack effect: its `keep` top slots move down over the `drop` beneath.
-@inline(__always) func shift(_ sp: UnsafeMutablePointer<UInt64>, _ e: SideTable.Entry) -> UnsafeMutablePointer<UInt64> {
-    if e.drop == 0 { return sp }
-    let from = sp - e.keep
-    copySlots(from: from, to: from - e.drop, count: e.keep)
-    return sp - e.drop
 }
 
 // Operand readers for `compare`.

@@ -77,16 +77,31 @@ import PerchCore
     binary(&pc, &sp) { op(f64($0), f64($1)).bitPattern }
 }
 
-/// A binary operation that can trap (division, remainder).
-@inline(__always) func checkedBinary<T>(
+/// An i32 division or remainder, which can trap. (Not generic over the width: a generic
+/// version left its operation an out-of-line closure call.)
+@inline(__always) func i32Checked(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
-    _ regs: UnsafeMutablePointer<Registers>, _ operand: (UInt64) -> T, _ op: (T, T) -> Result<T, TrapKind>,
-    _ result: (T) -> UInt64
+    _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt32, UInt32) -> Result<UInt32, TrapKind>
 ) throws(Trap) {
-    switch op(operand(sp[-2]), operand(sp[-1])) {
+    switch op(u32(sp[-2]), u32(sp[-1])) {
     case .success(let v):
         sp -= 1
-        sp[-1] = result(v)
+        sp[-1] = UInt64(v)
+        pc += 1
+    case .failure(let kind):
+        throw makeTrap(regs.pointee.function, kind, at: pc)
+    }
+}
+
+/// An i64 division or remainder, which can trap.
+@inline(__always) func i64Checked(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
+    _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt64, UInt64) -> Result<UInt64, TrapKind>
+) throws(Trap) {
+    switch op(sp[-2], sp[-1]) {
+    case .success(let v):
+        sp -= 1
+        sp[-1] = v
         pc += 1
     case .failure(let kind):
         throw makeTrap(regs.pointee.function, kind, at: pc)
@@ -117,8 +132,15 @@ import PerchCore
 ) throws(Trap) -> Int {
     let op = pc
     var at = pc + 1
-    skipLEB(&at)  // alignment hint
-    let ea = UInt64(u32(base)) &+ UInt64(readU32(&at))
+    let ea: UInt64
+    let align = at.load(as: UInt8.self), offset = (at + 1).load(as: UInt8.self)
+    if align | offset < 0x80 {  // both one-byte LEBs: the usual case
+        ea = UInt64(u32(base)) &+ UInt64(offset)
+        at += 2
+    } else {
+        skipLEB(&at)  // alignment hint
+        ea = UInt64(u32(base)) &+ UInt64(readU32(&at))
+    }
     guard ea &+ size <= regs.pointee.memSize else {
         throw makeTrap(regs.pointee.function, .outOfBoundsMemoryAccess, at: op)
     }

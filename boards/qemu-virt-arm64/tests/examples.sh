@@ -27,18 +27,23 @@ check() {
 level() { local value; read -r value < "$1/value"; echo "$value"; }
 # The output without the leading "N ms: " (simulated time there, real time here).
 untimed() { sed -E 's/^[0-9]+ ms: //' "$1"; }
-# same_output NAME FILE: FILE prints what the example prints on the simulated board.
+# same_output NAME FILE [EXAMPLE]: FILE (NAME's output) is what EXAMPLE (default NAME)
+# prints on the simulated board.
 same_output() {
-    untimed "$REPO/examples/$1/expected-output.txt" > $T/expected
+    untimed "$REPO/examples/${3:-$1}/expected-output.txt" > $T/expected
     untimed "$2" > $T/actual
     if diff $T/expected $T/actual > $T/diff; then pass "$1 output matches the simulated board's"
     else fail "$1 output matches the simulated board's" "$(tr '\n' '|' < $T/diff)"; fi
 }
-# load STATE: replays fake-chips.txt's register writes of STATE on the fake adapter.
+# load STATE [stub]: replays fake-chips.txt's register writes of STATE on the fake adapter
+# (plain I2C writes), or on i2c-stub (SMBus I2C-block writes).
 load() {
     grep "^$1 " $CHIPS | while read -r state address register bytes; do
-        i2ctransfer -y "${PERCH_I2C_FAKE#/dev/i2c-}" "w$(( $(echo $bytes | wc -w) + 1 ))@$address" $register $bytes ||
-            echo "load $1: i2ctransfer failed"
+        if [ "$2" = stub ]; then
+            i2cset -y "${PERCH_I2C_STUB#/dev/i2c-}" $address $register $bytes i
+        else
+            i2ctransfer -y "${PERCH_I2C_FAKE#/dev/i2c-}" "w$(( $(echo $bytes | wc -w) + 1 ))@$address" $register $bytes
+        fi || echo "load $1: writing $address $register failed"
     done
 }
 # wait_held LINE: until perch has requested the board line (debugfs names the consumer).
@@ -99,18 +104,32 @@ wait $pid
 check "button exits 0" [ $? -eq 0 ]
 same_output button $T/button.out
 
-# --- weather: the BME280 read over /dev/i2c-N (I2C_RDWR) --------------------------------
-load climate
-{ $RUN --grant sensor:climate $MODULES/weather.wasm 2>&1; echo $? > $T/weather.status; } | {
-    lines=0
-    while IFS= read -r line; do
-        echo "$line" >> $T/weather.out
-        lines=$((lines + 1))
-        [ $lines -ne 2 ] || load climate-cold
-    done
+# --- swift-blink: the Embedded Swift SDK's module blinks the same way -------------------
+$RUN --grant gpio:LED $MODULES/swift-blink.wasm > $T/swift-blink.out 2>&1
+check "swift-blink exits 0" [ $? -eq 0 ]
+same_output swift-blink $T/swift-blink.out blink
+
+# --- weather: the BME280 read over /dev/i2c-N --------------------------------------------
+# weather NAME BOARD [stub]: runs weather on BOARD with its chip loaded, colder after the
+# second reading (as the simulated scenario), and compares.
+weather() {
+    load climate $3
+    { "$PERCH" run --board "$2" --grant sensor:climate $MODULES/weather.wasm 2>&1; echo $? > $T/$1.status; } | {
+        lines=0
+        while IFS= read -r line; do
+            echo "$line" >> $T/$1.out
+            lines=$((lines + 1))
+            [ $lines -ne 2 ] || load climate-cold $3
+        done
+    }
+    check "$1 exits 0" [ "$(cat $T/$1.status)" = 0 ]
+    same_output $1 $T/$1.out weather
 }
-check "weather exits 0" [ "$(cat $T/weather.status)" = 0 ]
-same_output weather $T/weather.out
+# Plain I2C (I2C_RDWR with repeated starts) on perch-i2c-fake.
+weather weather "$BOARD"
+# The same chip behind the SMBus-only i2c-stub: every driver transfer goes through
+# perch's SMBus fallback (read byte data, I2C block reads, write byte data).
+weather weather-over-smbus "$BOARD/tests/smbus-board.txt" stub
 
 # --- thermostat: the TMP102 drives the heater output ------------------------------------
 load temperature

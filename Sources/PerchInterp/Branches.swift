@@ -1,0 +1,136 @@
+import PerchValidate
+
+// Branches of the interpreter loop through the side table (see `SideTable` for the
+// format), and conditions fused with the `br_if` or `if` that consumes them.
+//
+// Helpers of the loop take its registers as arguments, never as captured variables:
+// captured variables are heap-boxed in unoptimised builds and pinned to memory otherwise.
+// Unsafe-pointer code: relies on `Machine`'s and `Registers`' invariants and on the side
+// table's (entries exist where validation emitted them).
+
+/// Spends one unit of fuel; false when none was left (the unit is not taken).
+@inline(__always) func spendFuel(_ regs: UnsafeMutablePointer<Registers>) -> Bool {
+    regs.pointee.fuel &-= 1
+    return regs.pointee.fuel >= 0
+}
+
+/// Stores the loop's registers so `run` resumes at `pc`; returns `outcome`.
+@inline(__always) func suspend(
+    _ regs: UnsafeMutablePointer<Registers>, _ pc: UnsafeRawPointer, _ stp: UnsafeRawPointer,
+    _ sp: UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>, _ outcome: RunOutcome = .outOfFuel
+) -> RunOutcome {
+    regs.pointee.pc = pc
+    regs.pointee.stp = stp
+    regs.pointee.sp = sp
+    regs.pointee.fp = fp
+    return outcome
+}
+
+/// A taken branch's stack effect: its `keep` top slots move down over the `drop` beneath.
+@inline(__always) func shift(_ sp: UnsafeMutablePointer<UInt64>, _ e: SideTable.Entry) -> UnsafeMutablePointer<UInt64> {
+    if e.drop == 0 { return sp }
+    let from = sp - e.keep
+    copySlots(from: from, to: from - e.drop, count: e.keep)
+    return sp - e.drop
+}
+
+
+/// `br_if` at `pc`, its condition `taken` already popped. Out of fuel on a back-edge, the
+/// condition goes back in its slot and the run stops at the `br_if`, to re-execute it.
+@inline(__always) func branchIf(
+    _ taken: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer,
+    _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>,
+    _ regs: UnsafeMutablePointer<Registers>
+) -> RunOutcome? {
+    if taken {
+        let e = SideTable.entry(at: stp)
+        // A back-edge costs one unit of fuel, paid before it is taken.
+        if e.pcDelta <= 0 && !spendFuel(regs) {
+            push(&sp, 1)
+            return suspend(regs, pc, stp, sp, fp)
+        }
+        sp = shift(sp, e)
+        pc += e.pcDelta
+        stp += e.stpDelta
+    } else {
+        pc += 1
+        skipLEB(&pc)
+        stp += SideTable.size(at: stp)
+    }
+    return nil
+}
+
+/// `if` at `pc`, its condition already popped: into the then-arm, or to the else-arm or
+/// past `end`.
+@inline(__always) func enterIf(_ condition: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) {
+    if condition {
+        pc += 1
+        skipLEB(&pc)
+        stp += SideTable.size(at: stp)
+    } else {
+        let e = SideTable.entry(at: stp)
+        pc += e.pcDelta
+        stp += e.stpDelta
+    }
+}
+
+/// The result of a test whose operands are popped, `pc` stepped past it: when a `br_if` or
+/// `if` follows, as it usually does, that instruction consumes it at once (one dispatch
+/// for the pair, the value never stored); otherwise it is pushed as 1 or 0.
+@inline(__always) func consume(
+    _ value: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer,
+    _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>,
+    _ regs: UnsafeMutablePointer<Registers>
+) -> RunOutcome? {
+    switch pc.load(as: UInt8.self) {
+    case 0x0D:
+        return branchIf(value, &pc, &stp, &sp, fp, regs)
+    case 0x04:
+        enterIf(value, &pc, &stp)
+    default:
+        push(&sp, value ? 1 : 0)
+    }
+    return nil
+}
+
+/// An integer comparison of the top two operands, consumed by a following branch (see
+/// `consume`). Returns how the run stops, or nil to continue.
+@inline(__always) func condition<T>(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ stp: inout UnsafeRawPointer,
+    _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
+    _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
+) -> RunOutcome? {
+    let value = test(operand(sp[-2]), operand(sp[-1]))
+    sp -= 2
+    pc += 1
+    return consume(value, &pc, &stp, &sp, fp, regs)
+}
+
+/// `eqz` of the top operand, consumed by a following branch (see `consume`).
+@inline(__always) func zeroCondition<T: FixedWidthInteger>(
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ stp: inout UnsafeRawPointer,
+    _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>, _ operand: (UInt64) -> T
+) -> RunOutcome? {
+    let value = operand(sp[-1]) == 0
+    sp -= 1
+    pc += 1
+    return consume(value, &pc, &stp, &sp, fp, regs)
+}
+
+/// The constant `k` of an `i32.const` (`pc` stepped past it), added to or subtracted from
+/// the top operand at once when an `i32.add` or `i32.sub` follows (one dispatch for the
+/// pair, no stack traffic for `k`); otherwise pushed.
+@inline(__always) func constantOperand(
+    _ k: UInt32, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>
+) {
+    let next = pc.load(as: UInt8.self)
+    if next == 0x6A {
+        sp[-1] = UInt64(u32(sp[-1]) &+ k)
+        pc += 1
+    } else if next == 0x6B {
+        sp[-1] = UInt64(u32(sp[-1]) &- k)
+        pc += 1
+    } else {
+        push(&sp, UInt64(k))
+    }
+}
