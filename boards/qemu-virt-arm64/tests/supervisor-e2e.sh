@@ -4,7 +4,8 @@
 # 500 ms) then v2 (every 150 ms) over the guest's UART (a host pty), then the same pair
 # again over TCP (QEMU user networking forwarded to loopback), and after each swap the
 # guest reports how often the LED line changed in gpio-sim's sysfs (supervisor-guest.sh).
-# Then bench's bigmodule.wasm over TCP for the swap latency, and perch serve's RSS.
+# Then bench's bigmodule.wasm over TCP for the swap latency, an app waiting for GPIO
+# edges (examples/button, presses made in gpio-sim), and perch serve's RSS.
 #
 # Needs out/aarch64/perch (make cross-aarch64), the host perch ($PERCH_HOST, default
 # .build/debug/perch), wat2wasm, the board image (build.sh). Prints `CHECK pass|FAIL`
@@ -123,6 +124,28 @@ if [ -f "$big" ]; then
     measure 5 || true
     if [ -n "$transitions" ] && [ "$transitions" -ge 10 ]; then pass "after bigmodule the LED blinks at v4's rate again ($transitions changes)"
     else fail "after bigmodule the LED blinks at v4's rate again" "${transitions:-no} changes"; fi
+fi
+
+# An app that waits for GPIO edges (examples/button: each press toggles the LED): under
+# serve the edge must be seen at once, not when the wait's 3 s timeout ends.
+button=out/examples/button.wasm
+if [ -f "$button" ]; then
+    out=$("$PERCH_HOST" stop --to "$tcp" blink 2>&1)
+    grep -q "stopped blink" <<<"$out" || fail "blink stops and frees the LED" "$out"
+    out=$("$PERCH_HOST" push --to "$tcp" --app button --grant gpio:BUTTON --grant gpio:LED --key "$E2E/deploy.key" \
+        --version 1 "$button" 2>&1)
+    if grep -q "committed" <<<"$out"; then pass "button over tcp committed"
+    else fail "button over tcp committed" "$(tr '\n' '|' <<<"$out")"; fi
+    touch "$E2E/press"
+    if wait_for "^E2E-BUTTON " 60; then
+        line=$(grep -E "^E2E-BUTTON " "$console" | tail -n 1)
+        if grep -q "held=yes on=1 off=0" <<<"$line"; then pass "button presses toggle the LED within 300 ms under serve ($line)"
+        else fail "button presses toggle the LED within 300 ms under serve" "$line"; fi
+    else
+        fail "button presses toggle the LED within 300 ms under serve" "no E2E-BUTTON line"
+    fi
+else
+    fail "button example present" "$button missing (make examples)"
 fi
 
 touch "$E2E/done"
