@@ -44,6 +44,8 @@ info=$E2E/vm.info
 "$BOARD/vm.sh" --share "$REPO" --run /host/boards/qemu-virt-arm64/tests/supervisor-guest.sh \
     --forward 0:7000 --uart pty --info "$info" --console "$console" --quiet --timeout 400 &
 vm=$!
+# However this script ends, the board goes with it (vm.sh's own trap stops QEMU).
+trap '[ -z "$vm" ] || kill "$vm" 2>/dev/null' EXIT
 # wait_for PATTERN SECONDS: until the console has a line matching PATTERN.
 wait_for() {
     local tries=0
@@ -59,7 +61,6 @@ until [ -f "$info" ] || [ $tries -gt 600 ]; do tries=$((tries + 1)); sleep 0.1; 
 . "$info" 2>/dev/null
 if [ -z "${UART:-}" ] || ! wait_for "^E2E serve listening" 180; then
     fail "perch serve starts in the guest" "$(grep -E 'E2E|PERCH-VM' "$console" | tail -n 5 | tr '\n' '|')"
-    kill $vm 2>/dev/null
     finish
 fi
 pass "perch serve starts in the guest (board qemu-virt-arm64, UART and TCP links)"
@@ -138,10 +139,10 @@ if [ -f "$button" ]; then
     touch "$E2E/press"
     if wait_for "^E2E-BUTTON " 60; then
         line=$(grep -E "^E2E-BUTTON " "$console" | tail -n 1)
-        if grep -q "held=yes on=1 off=0" <<<"$line"; then pass "button presses toggle the LED within 300 ms under serve ($line)"
-        else fail "button presses toggle the LED within 300 ms under serve" "$line"; fi
+        if grep -q "held=yes on=1 off=0" <<<"$line"; then pass "button presses toggle the LED within 1.5 s under serve ($line)"
+        else fail "button presses toggle the LED within 1.5 s under serve" "$line"; fi
     else
-        fail "button presses toggle the LED within 300 ms under serve" "no E2E-BUTTON line"
+        fail "button presses toggle the LED within 1.5 s under serve" "no E2E-BUTTON line"
     fi
 else
     fail "button example present" "$button missing (make examples)"
@@ -150,6 +151,7 @@ fi
 touch "$E2E/done"
 wait $vm
 vm_status=$?
+vm=
 if [ $vm_status -eq 0 ]; then pass "the guest script ended cleanly"
 else fail "the guest script ended cleanly" "vm.sh status $vm_status"; fi
 
