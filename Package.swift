@@ -80,6 +80,19 @@ let package = Package(
     ]
 )
 
+// Perch's own Swift code uses neither Swift Concurrency nor regex literals. Not importing
+// them implicitly keeps libswift_Concurrency, libswift_StringProcessing and what they load
+// (libdispatch, libswift_RegexParser) out of the full-Swift perch, whose every start they slowed.
+for target in package.targets
+where target.type != .test && !target.name.hasPrefix("C") && target.name != "perch-bench-load" {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags([
+            "-Xfrontend", "-disable-implicit-concurrency-module-import",
+            "-Xfrontend", "-disable-implicit-string-processing-module-import",
+        ])
+    ]
+}
+
 // The bare-metal image (a Cortex-M4F firmware that runs the self-test) exists only in the
 // build `make cortex-m4` runs, which sets PERCH_MCU_IMAGE: its C runtime defines the C
 // library symbols and startup code that must not be linked into any hosted build.

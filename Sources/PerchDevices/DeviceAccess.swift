@@ -18,8 +18,10 @@ enum DeviceResource {
 /// What one device module (gpio, i2c, sensor) of one guest reaches and holds: the board,
 /// the grants, the diagnostics its failures go to, and its fixed table of open handles.
 /// The open-by-label checks (declared by the board, then granted: deny by default) and the
-/// handle bookkeeping of open/close live here once for all three modules.
-struct DeviceAccess<Entry> {
+/// handle bookkeeping of open/close live here once for all three modules. A class, so a
+/// module's calls reach it through one reference instead of copying (and retaining) its
+/// fields on every host call.
+final class DeviceAccess<Entry> {
     let board: DeviceBoard
     let resource: DeviceResource
     private let grants: DeviceGrants
@@ -62,7 +64,7 @@ struct DeviceAccess<Entry> {
 
     /// Keeps `entry` open and writes its handle to `handleOut` (which the caller checked
     /// first); false after recording `no_handles` when the table is full.
-    mutating func open(_ c: DeviceCall, _ entry: Entry, label: NameBytes, handleOut: UInt32) -> Bool {
+    func open(_ c: DeviceCall, _ entry: Entry, label: NameBytes, handleOut: UInt32) -> Bool {
         guard let handle = handles.insert(entry) else {
             _ = c.fail(.noHandles, resource.subject, name: label)
             return false
@@ -78,16 +80,16 @@ struct DeviceAccess<Entry> {
         return nil
     }
 
-    mutating func update(slot: Int, _ entry: Entry) { handles.update(slot: slot, entry) }
+    func update(slot: Int, _ entry: Entry) { handles.update(slot: slot, entry) }
 
     /// Closes an open handle and returns what it held; nil after recording `bad_handle`.
-    mutating func close(_ c: DeviceCall, _ handle: UInt32) -> Entry? {
+    func close(_ c: DeviceCall, _ handle: UInt32) -> Entry? {
         guard let (slot, _) = find(c, handle) else { return nil }
         return handles.remove(slot: slot)
     }
 
     /// Closes every handle, giving each entry to `release` (when the guest's instance ends).
-    mutating func closeAll(_ release: (Entry) -> Void) {
+    func closeAll(_ release: (Entry) -> Void) {
         for slot in handles.occupiedSlots {
             if let entry = handles.remove(slot: slot) { release(entry) }
         }

@@ -41,7 +41,7 @@ public final class GPIOModule: HostModule {
         DeviceFunction(name: "wait_edge", signature: "iiii)i"),
     ]
 
-    private var access: DeviceAccess<OpenLine>
+    private let access: DeviceAccess<OpenLine>
     private var board: DeviceBoard { access.board }
     /// How long a guest waiting for an edge sleeps between looks at the line, when the
     /// board cannot wake it at the edge.

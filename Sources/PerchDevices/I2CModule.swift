@@ -26,7 +26,7 @@ public final class I2CModule: HostModule {
         DeviceFunction(name: "transaction", signature: "iiii)i"),
     ]
 
-    private var access: DeviceAccess<OpenBus>
+    private let access: DeviceAccess<OpenBus>
     /// Made once; a transfer fills its first segments.
     private var segments: [I2CMessage]
 

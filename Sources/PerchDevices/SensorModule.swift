@@ -19,7 +19,7 @@ public final class SensorModule: HostModule {
         DeviceFunction(name: "read", signature: "iii)i"),
     ]
 
-    private var access: DeviceAccess<OpenSensor>
+    private let access: DeviceAccess<OpenSensor>
     private var board: DeviceBoard { access.board }
     /// One driver per declared sensor, made at construction, started at first open.
     private let drivers: [any SensorDriver]
