@@ -180,9 +180,8 @@ struct Registers {
     var functions: UnsafeMutablePointer<UnsafeMutablePointer<FunctionRecord>>
     var memBase: UnsafeMutableRawPointer
     var memSize: UInt64
-    /// Always 0. Calls zero a callee's locals with it: a value the optimiser cannot see
-    /// keeps that short loop from becoming a call to memset (docs/interpreter.md).
-    var zero: UInt64 = 0
+    /// Scratch for a call: the end of the callee's locals while they are zeroed.
+    var localsEnd: UnsafeMutablePointer<UInt64>
 
     /// Registers of an idle machine: never read before `start` sets them.
     init(
@@ -206,6 +205,7 @@ struct Registers {
         functions = placeholder.assumingMemoryBound(to: UnsafeMutablePointer<FunctionRecord>.self)
         memBase = placeholder
         memSize = 0
+        localsEnd = stack
     }
 
     /// Loads the state of `function`'s instance unconditionally.
