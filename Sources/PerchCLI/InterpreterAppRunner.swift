@@ -16,6 +16,9 @@ enum SupervisedBudget {
     static let maxStateBytes = 64 << 10
     /// Fuel for one `perch_save` or `perch_restore` call: they must not stall a swap.
     static let stateCallFuel = 1_000_000
+    /// How often an app waiting for a GPIO edge looks again (`PolledEdgeGPIO`): the edge
+    /// latency, for about 200 short slices a second while it waits.
+    static let edgePollNanoseconds: UInt64 = 5_000_000
 }
 
 /// The `perch` import module offered to supervised apps: `perch.ready()` ends the health
@@ -85,6 +88,7 @@ final class InterpreterAppRunner: AppRunner {
             } catch {
                 throw .instantiateFailed(error.message)
             }
+            devices?.gpio.pollIntervalNanoseconds = SupervisedBudget.edgePollNanoseconds
             // A refused device call (no such chip, line busy) goes to the app's log.
             devices?.diagnostics.onFailure = { [output] failure in output.note("perch: " + failure.message) }
             for m in devices?.modules ?? [] { linker.register(host: m) }

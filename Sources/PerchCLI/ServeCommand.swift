@@ -53,7 +53,7 @@ extension Command {
                 printError("perch: store '\(storePath)': \(error.message)")
                 return ExitStatus.failure
             }
-            let runner = InterpreterAppRunner(clock: linux, random: linux, board: board?.devices)
+            let runner = InterpreterAppRunner(clock: linux, random: linux, board: board?.devices.withPolledEdges())
             let supervisor = Supervisor(store: store, trustedKeys: keys, runner: runner, config: config, clock: monotonicNanoseconds)
             // Unbuffered: the log must reach a pipe or file line by line (tests, systemd).
             supervisor.onLog = { printRaw($0 + "\n") }

@@ -11,7 +11,8 @@ import PerchCore
 /// ```
 /// The decoder checks the binary format only (every "malformed" case); types and indices
 /// are the validator's. Function bodies are recorded, not read: the validator reads their
-/// locals and instructions in its single pass.
+/// locals and instructions in its single pass. `ModuleLoader` (PerchValidate) pairs the two
+/// so each body is validated as it arrives.
 ///
 /// # Invariants
 /// - The module bytes are the arena's most recent low-end allocation,
@@ -20,7 +21,10 @@ import PerchCore
 /// - Bytes never move, so record pointers into them stay valid for the arena's life.
 /// - `cursor <= received`: everything before `cursor` (header, whole sections) is decoded.
 ///   A section is decoded only once its whole body has arrived, so section decoding reads
-///   complete bytes through a `ByteReader` bounded by the section's end.
+///   complete bytes through a `ByteReader` bounded by the section's end. The code section
+///   is the exception: its count and each body are decoded as soon as their bytes are all
+///   in (`bodiesDecoded`), so they can be validated while the rest arrives; `cursor` stays
+///   at its start until all of it is in.
 /// - After an error the decoder keeps failing with that error.
 /// - It is not copyable: it owns the low end of its arena until `finish()`.
 public struct ModuleDecoder: ~Copyable {

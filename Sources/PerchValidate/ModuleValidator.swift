@@ -290,7 +290,9 @@ struct ModuleContext {
     /// Validates a constant expression (spec 3.3.10) producing one value of `expected`.
     func constantExpression(_ expression: ConstExpr, expected: UInt8) throws(ModuleError) {
         guard let start = expression.code.baseAddress else {
-            throw ModuleError(.invalid(.typeMismatch), at: 0)
+            // The decoder records every defined global's and active segment's expression
+            // (at least its `end`); only a Module built by hand can lack one.
+            throw ModuleError(.invalid(.typeMismatch), at: module.bytes.count)
         }
         var reader = ByteReader(base: moduleStart ?? start, position: start, end: start + expression.code.count)
         try constantExpression(reading: &reader, expected: expected)

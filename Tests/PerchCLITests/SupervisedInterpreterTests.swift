@@ -35,6 +35,15 @@ import Testing
         makeDeploy(module: module, app: "blinky", version: version, grants: grants, arenaSize: arena, fuelSlice: 10_000, signer: signer)!
     }
 
+    /// A supervisor with its store in `dir`, running modules in the interpreter on `sim`'s
+    /// devices, its health windows timed by `sim`'s clock.
+    func supervisor(in dir: String, on sim: SimBoard, config: SupervisorConfig = SupervisorConfig()) throws -> Supervisor {
+        let linux = LinuxPlatform()
+        let runner = InterpreterAppRunner(clock: linux, random: linux, board: sim.devices)
+        return Supervisor(store: try Store(root: dir, files: PosixStoreFiles()), trustedKeys: [signer.publicKey],
+                          runner: runner, config: config, clock: { sim.clock.nanoseconds })
+    }
+
     /// Uploads over direct `handle` calls, then runs rounds until the swap resolves.
     func swap(_ s: Supervisor, _ module: [UInt8], _ d: Deploy, sim: SimBoard) -> Message? {
         s.handle(.uploadBegin(manifest: d.manifestBytes, signature: d.signature), session: 1, sequence: 1)
@@ -53,12 +62,9 @@ import Testing
         let dir = NSTemporaryDirectory() + "perch-cli-sup-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let sim = SimBoard()
-        let linux = LinuxPlatform()
-        let runner = InterpreterAppRunner(clock: linux, random: linux, board: sim.devices)
         var config = SupervisorConfig()
         config.healthSlices = 5
-        let s = Supervisor(store: try Store(root: dir, files: PosixStoreFiles()), trustedKeys: [signer.publicKey],
-                           runner: runner, config: config, clock: { sim.clock.nanoseconds })
+        let s = try supervisor(in: dir, on: sim, config: config)
 
         guard case .swapResult(let v, let note)? = swap(s, Self.sleeper, deploy(Self.sleeper, 1), sim: sim) else {
             Issue.record("v1 did not commit: \(s.logs(app: "", since: 0).text)"); return
@@ -109,10 +115,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "perch-cli-grow-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let sim = SimBoard()
-        let linux = LinuxPlatform()
-        let runner = InterpreterAppRunner(clock: linux, random: linux, board: sim.devices)
-        let s = Supervisor(store: try Store(root: dir, files: PosixStoreFiles()), trustedKeys: [signer.publicKey],
-                           runner: runner, config: SupervisorConfig(), clock: { sim.clock.nanoseconds })
+        let s = try supervisor(in: dir, on: sim)
         guard case .swapResult? = swap(s, Self.sleeper, deploy(Self.sleeper, 1), sim: sim) else {
             Issue.record("v1 did not commit"); return
         }
@@ -129,12 +132,9 @@ import Testing
         let dir = NSTemporaryDirectory() + "perch-cli-state-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let sim = SimBoard()
-        let linux = LinuxPlatform()
-        let runner = InterpreterAppRunner(clock: linux, random: linux, board: sim.devices)
         var config = SupervisorConfig()
         config.healthSlices = 3
-        let s = Supervisor(store: try Store(root: dir, files: PosixStoreFiles()), trustedKeys: [signer.publicKey],
-                           runner: runner, config: config, clock: { sim.clock.nanoseconds })
+        let s = try supervisor(in: dir, on: sim, config: config)
         guard case .swapResult? = swap(s, Self.counter, deploy(Self.counter, 1), sim: sim) else {
             Issue.record("v1 did not commit"); return
         }

@@ -20,7 +20,16 @@ for v in 1 2; do wat2wasm "$here/blink-v$v.wat" -o "$work/blink-v$v.wasm"; done
 "$perch" serve --board sim --store "$work/store" --listen 127.0.0.1:0 --trust "$work/k.pub" \
     --health-slices 3 > "$work/serve.log" 2>&1 &
 serve=$!
-until grep -q "^listening on" "$work/serve.log"; do sleep 0.05; done
+tries=0
+until grep -q "^listening on" "$work/serve.log"; do
+    tries=$((tries + 1))
+    if [ $tries -gt 200 ] || ! kill -0 "$serve" 2>/dev/null; then
+        echo "measure: perch serve did not start:" >&2
+        cat "$work/serve.log" >&2
+        exit 1
+    fi
+    sleep 0.05
+done
 port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$work/serve.log")
 to="tcp://127.0.0.1:$port"
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$serve/status"; }

@@ -4,7 +4,8 @@
 # 500 ms) then v2 (every 150 ms) over the guest's UART (a host pty), then the same pair
 # again over TCP (QEMU user networking forwarded to loopback), and after each swap the
 # guest reports how often the LED line changed in gpio-sim's sysfs (supervisor-guest.sh).
-# Then bench's bigmodule.wasm over TCP for the swap latency, and perch serve's RSS.
+# Then bench's bigmodule.wasm over TCP for the swap latency, an app waiting for GPIO
+# edges (examples/button, presses made in gpio-sim), and perch serve's RSS.
 #
 # Needs out/aarch64/perch (make cross-aarch64), the host perch ($PERCH_HOST, default
 # .build/debug/perch), wat2wasm, the board image (build.sh). Prints `CHECK pass|FAIL`
@@ -43,6 +44,8 @@ info=$E2E/vm.info
 "$BOARD/vm.sh" --share "$REPO" --run /host/boards/qemu-virt-arm64/tests/supervisor-guest.sh \
     --forward 0:7000 --uart pty --info "$info" --console "$console" --quiet --timeout 400 &
 vm=$!
+# However this script ends, the board goes with it (vm.sh's own trap stops QEMU).
+trap '[ -z "$vm" ] || kill "$vm" 2>/dev/null' EXIT
 # wait_for PATTERN SECONDS: until the console has a line matching PATTERN.
 wait_for() {
     local tries=0
@@ -58,7 +61,6 @@ until [ -f "$info" ] || [ $tries -gt 600 ]; do tries=$((tries + 1)); sleep 0.1; 
 . "$info" 2>/dev/null
 if [ -z "${UART:-}" ] || ! wait_for "^E2E serve listening" 180; then
     fail "perch serve starts in the guest" "$(grep -E 'E2E|PERCH-VM' "$console" | tail -n 5 | tr '\n' '|')"
-    kill $vm 2>/dev/null
     finish
 fi
 pass "perch serve starts in the guest (board qemu-virt-arm64, UART and TCP links)"
@@ -124,9 +126,32 @@ if [ -f "$big" ]; then
     else fail "after bigmodule the LED blinks at v4's rate again" "${transitions:-no} changes"; fi
 fi
 
+# An app that waits for GPIO edges (examples/button: each press toggles the LED): under
+# serve the edge must be seen at once, not when the wait's 3 s timeout ends.
+button=out/examples/button.wasm
+if [ -f "$button" ]; then
+    out=$("$PERCH_HOST" stop --to "$tcp" blink 2>&1)
+    grep -q "stopped blink" <<<"$out" || fail "blink stops and frees the LED" "$out"
+    out=$("$PERCH_HOST" push --to "$tcp" --app button --grant gpio:BUTTON --grant gpio:LED --key "$E2E/deploy.key" \
+        --version 1 "$button" 2>&1)
+    if grep -q "committed" <<<"$out"; then pass "button over tcp committed"
+    else fail "button over tcp committed" "$(tr '\n' '|' <<<"$out")"; fi
+    touch "$E2E/press"
+    if wait_for "^E2E-BUTTON " 60; then
+        line=$(grep -E "^E2E-BUTTON " "$console" | tail -n 1)
+        if grep -q "held=yes on=1 off=0" <<<"$line"; then pass "button presses toggle the LED within 1.5 s under serve ($line)"
+        else fail "button presses toggle the LED within 1.5 s under serve" "$line"; fi
+    else
+        fail "button presses toggle the LED within 1.5 s under serve" "no E2E-BUTTON line"
+    fi
+else
+    fail "button example present" "$button missing (make examples)"
+fi
+
 touch "$E2E/done"
 wait $vm
 vm_status=$?
+vm=
 if [ $vm_status -eq 0 ]; then pass "the guest script ended cleanly"
 else fail "the guest script ended cleanly" "vm.sh status $vm_status"; fi
 

@@ -4,18 +4,45 @@
 # port 7000 (forwarded to the host). The host pushes modules; for each step it creates
 # $E2E/measure-N in the share and this script answers on the console with
 #   E2E-LED N transitions=T rss_kb=R
-# (LED level changes seen in gpio-sim's sysfs over 3 s; perch serve's VmRSS). When the
-# host creates $E2E/done, serve is stopped and its log is copied to the console
+# (LED level changes seen in gpio-sim's sysfs over 3 s; perch serve's VmRSS). For
+# $E2E/press it presses the button twice (gpio-sim pull-up/down) and answers
+#   E2E-BUTTON held=yes|no on=LED-after-press-1 off=LED-after-press-2
+# When the host creates $E2E/done, serve is stopped and its log is copied to the console
 # (E2E-SERVE: lines). Exit status: 0, or 1 if serve did not start.
 REPO=/host
 PERCH=$REPO/out/aarch64/perch
 BOARD=$REPO/boards/qemu-virt-arm64
 E2E=$REPO/out/test/supervisor-e2e
 LED=$PERCH_GPIO_SIM/sim_gpio0
+BUTTON=$PERCH_GPIO_SIM/sim_gpio1
 
 # Centiseconds since boot.
 now_cs() { local up; read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# wait_held LINE: until perch has requested the board line (debugfs names the consumer).
+wait_held() {
+    local tries=0
+    until grep -qE "\($1 +\|perch" /sys/kernel/debug/gpio; do
+        tries=$((tries + 1))
+        [ $tries -lt 200 ] || return 1
+        sleep 0.05
+    done
+}
+# level_after_press VALUE: the LED's level once it reads VALUE, or after 1.5 s. Polled, so
+# a guest slowed by a loaded host still passes, while an edge seen only when the
+# button's 3 s wait ends still fails.
+level_after_press() {
+    local tries=0 level
+    read -r level < $LED/value
+    while [ "$level" != "$1" ] && [ $tries -lt 30 ]; do
+        sleep 0.05
+        tries=$((tries + 1))
+        read -r level < $LED/value
+    done
+    echo "$level"
+}
+
+echo pull-down > $BUTTON/pull
 
 $PERCH serve --store /tmp/store --board $BOARD --listen 0.0.0.0:7000 --serial /dev/ttyS0@115200 \
     --trust $E2E/deploy.key.pub --health-slices 5 > /tmp/serve.log 2>&1 &
@@ -47,6 +74,18 @@ while [ ! -e $E2E/done ] && [ "$(now_cs)" -lt $deadline ]; do
         done
         echo "E2E-LED $step transitions=$changes rss_kb=$(rss_kb $serve)"
         step=$((step + 1))
+    fi
+    if [ -e $E2E/press ] && [ -z "${pressed:-}" ]; then
+        pressed=1
+        wait_held BUTTON && held=yes || held=no
+        echo pull-up > $BUTTON/pull
+        on=$(level_after_press 1)
+        echo pull-down > $BUTTON/pull
+        sleep 0.3
+        echo pull-up > $BUTTON/pull
+        off=$(level_after_press 0)
+        echo pull-down > $BUTTON/pull
+        echo "E2E-BUTTON held=$held on=$on off=$off"
     fi
     sleep 0.1
 done

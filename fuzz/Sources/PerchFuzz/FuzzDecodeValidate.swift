@@ -6,9 +6,10 @@ import PerchValidate
 /// for each module it loads).
 nonisolated(unsafe) private var arena: Arena? = nil
 
-/// libFuzzer's entry: decode and validate the input, once in one chunk and once pushed in
-/// chunks whose size the input's first byte picks. Any verdict is fine; a crash, hang or
-/// Swift trap is the bug. Both paths must agree on accepting the module.
+/// libFuzzer's entry: decode and then validate the input in one chunk, and stream it through
+/// `ModuleLoader` (each body validated as it arrives) in chunks whose size the input's
+/// first byte picks. Any verdict is fine; a crash, hang or Swift trap is the bug. Both
+/// paths must agree on accepting the module.
 ///
 /// An input whose first byte is odd is a function body instead (after that byte): it is
 /// wrapped in a module with types, a table, a memory, a global, a declared function
@@ -23,33 +24,48 @@ public func fuzzDecodeValidate(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: module.count, alignment: 8)
         defer { bytes.deallocate() }
         bytes.copyBytes(from: module)
-        let whole = load(UnsafeRawBufferPointer(bytes), chunk: bytes.count, arena: arena)
-        let pushed = load(UnsafeRawBufferPointer(bytes), chunk: Int(data[0] % 29) + 1, arena: arena)
+        let whole = loadInOneGo(UnsafeRawBufferPointer(bytes), arena: arena)
+        let pushed = stream(UnsafeRawBufferPointer(bytes), chunk: Int(data[0] % 29) + 1, arena: arena)
         if whole != pushed { fatalError("push decoding disagrees with one-chunk decoding") }
         return 0
     }
     let input = UnsafeRawBufferPointer(start: data, count: size)
-    let whole = load(input, chunk: max(size, 1), arena: arena)
+    let whole = loadInOneGo(input, arena: arena)
     let chunk = size > 0 ? Int(data[0] % 13) + 1 : 1
-    let pushed = load(input, chunk: chunk, arena: arena)
+    let pushed = stream(input, chunk: chunk, arena: arena)
     if whole != pushed { fatalError("push decoding disagrees with one-chunk decoding (chunk \(chunk))") }
     return 0
 }
 
-/// True if the module decodes and validates.
-private func load(_ input: UnsafeRawBufferPointer, chunk: Int, arena: Arena) -> Bool {
+/// True if the module decodes and then validates.
+private func loadInOneGo(_ input: UnsafeRawBufferPointer, arena: Arena) -> Bool {
     let mark = arena.mark
     defer { arena.reset(to: mark) }
     do throws(ModuleError) {
         var decoder = try ModuleDecoder(arena: arena)
+        try decoder.feed(input)
+        var module = try decoder.finish()
+        try validate(&module, arena: arena)
+        return true
+    } catch {
+        _ = error.message
+        return false
+    }
+}
+
+/// True if the module loads streamed in `chunk`-byte pieces.
+private func stream(_ input: UnsafeRawBufferPointer, chunk: Int, arena: Arena) -> Bool {
+    let mark = arena.mark
+    defer { arena.reset(to: mark) }
+    do throws(ModuleError) {
+        var loader = try ModuleLoader(arena: arena)
         var offset = 0
         while offset < input.count {
             let end = min(offset + chunk, input.count)
-            try decoder.feed(UnsafeRawBufferPointer(rebasing: input[offset..<end]))
+            try loader.feed(UnsafeRawBufferPointer(rebasing: input[offset..<end]))
             offset = end
         }
-        var module = try decoder.finish()
-        try validate(&module, arena: arena)
+        _ = try loader.finish()
         return true
     } catch {
         _ = error.message
