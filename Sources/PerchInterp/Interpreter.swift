@@ -10,9 +10,10 @@ import PerchValidate
 // immediates, operand counts, in-range indices). Guest addresses are checked in
 // `effectiveAddress` (Operands.swift), table indices here.
 //
-// Speed (shared/notes/embedded-swift.md, docs/interpreter.md): `pc`, `stp`, `sp`, `fp` and
-// the memory base live in locals of this one function; everything else sits in the
-// arena's `Registers`, behind one pointer, so the hot values keep the CPU registers.
+// Speed (shared/notes/embedded-swift.md, docs/interpreter.md): `pc`, `stp`, `sp` and `fp`
+// live in locals of this one function; everything else (the memory base too: measured)
+// sits in the arena's `Registers`, behind one pointer, to leave CPU registers to the hot
+// values.
 // The switch is on the opcode byte cast to `OpcodeByte` (one jump table; see that type).
 // `pc` stays at the opcode until its case steps past the instruction, so a branch or trap
 // needs no copy of it. Arithmetic wraps; one-byte LEB immediates take a fast path.
@@ -67,7 +68,6 @@ extension Machine {
         var stp = regs.pointee.stp
         var sp = regs.pointee.sp
         var fp = regs.pointee.fp
-        var memBase = regs.pointee.memBase
 
         while true {
             let opcode = pc.load(as: UInt8.self)
@@ -102,7 +102,7 @@ extension Machine {
                 }
                 sp = fp + results
                 let top = regs.pointee.frameTop
-                if top == frames {
+                if top == regs.pointee.frames {
                     status = .idle
                     return .finished
                 }
@@ -116,7 +116,6 @@ extension Machine {
                 regs.pointee.functionEnd = caller.pointee.end.unsafelyUnwrapped
                 if caller.pointee.instance != regs.pointee.instance {
                     regs.pointee.loadInstance(of: caller)
-                    memBase = regs.pointee.memBase
                 }
             case .x0C:  // br
                 let e = SideTable.entry(at: stp)
@@ -141,10 +140,17 @@ extension Machine {
                 stp = entryAt + e.stpDelta
             case .x10:  // call
                 let op = pc
-                pc += 1
-                // Linkers pad call indices to 5-byte LEBs: decode them inline.
-                let callee = regs.pointee.functions[Int(truncatingIfNeeded: readU32Inline(&pc))]
-                if let outcome = try call(callee, at: op, &pc, &stp, &sp, &fp, &memBase, regs) { return outcome }
+                let callee: UnsafeMutablePointer<FunctionRecord>
+                let b = (pc + 1).load(as: UInt8.self)
+                if b < 0x80 {
+                    callee = regs.pointee.functions[Int(b)]
+                    pc += 2
+                } else {
+                    // Linkers pad call indices to 5-byte LEBs: decode them inline.
+                    pc += 1
+                    callee = regs.pointee.functions[Int(truncatingIfNeeded: readU32Inline(&pc))]
+                }
+                if let outcome = try call(callee, at: op, &pc, &stp, &sp, &fp, regs) { return outcome }
             case .x11:  // call_indirect
                 let op = pc
                 // A copy of pc goes inout, so pc itself never has its address taken.
@@ -152,7 +158,7 @@ extension Machine {
                 let callee = try indirectCallee(&at, sp: sp, regs, op: op)
                 pc = at
                 sp -= 1
-                if let outcome = try call(callee, at: op, &pc, &stp, &sp, &fp, &memBase, regs, operandPopped: true) {
+                if let outcome = try call(callee, at: op, &pc, &stp, &sp, &fp, regs, operandPopped: true) {
                     return outcome
                 }
 
@@ -207,24 +213,24 @@ extension Machine {
                 pc = at
 
             // Memory instructions
-            case .x28: try load32(UInt32.self, &pc, sp, memBase, regs)  // i32.load
-            case .x29: try load64(UInt64.self, &pc, sp, memBase, regs)  // i64.load
-            case .x2A: try load32(UInt32.self, &pc, sp, memBase, regs)  // f32.load
-            case .x2B: try load64(UInt64.self, &pc, sp, memBase, regs)  // f64.load
-            case .x2C: try load32(Int8.self, &pc, sp, memBase, regs)  // i32.load8_s
-            case .x2D: try load32(UInt8.self, &pc, sp, memBase, regs)  // i32.load8_u
-            case .x2E: try load32(Int16.self, &pc, sp, memBase, regs)  // i32.load16_s
-            case .x2F: try load32(UInt16.self, &pc, sp, memBase, regs)  // i32.load16_u
-            case .x30: try load64(Int8.self, &pc, sp, memBase, regs)  // i64.load8_s
-            case .x31: try load64(UInt8.self, &pc, sp, memBase, regs)  // i64.load8_u
-            case .x32: try load64(Int16.self, &pc, sp, memBase, regs)  // i64.load16_s
-            case .x33: try load64(UInt16.self, &pc, sp, memBase, regs)  // i64.load16_u
-            case .x34: try load64(Int32.self, &pc, sp, memBase, regs)  // i64.load32_s
-            case .x35: try load64(UInt32.self, &pc, sp, memBase, regs)  // i64.load32_u
-            case .x36, .x38, .x3E: try store(UInt32.self, &pc, &sp, memBase, regs)  // i32/f32.store, i64.store32
-            case .x37, .x39: try store(UInt64.self, &pc, &sp, memBase, regs)  // i64/f64.store
-            case .x3A, .x3C: try store(UInt8.self, &pc, &sp, memBase, regs)  // store8
-            case .x3B, .x3D: try store(UInt16.self, &pc, &sp, memBase, regs)  // store16
+            case .x28: try load32(UInt32.self, &pc, sp, regs)  // i32.load
+            case .x29: try load64(UInt64.self, &pc, sp, regs)  // i64.load
+            case .x2A: try load32(UInt32.self, &pc, sp, regs)  // f32.load
+            case .x2B: try load64(UInt64.self, &pc, sp, regs)  // f64.load
+            case .x2C: try load32(Int8.self, &pc, sp, regs)  // i32.load8_s
+            case .x2D: try load32(UInt8.self, &pc, sp, regs)  // i32.load8_u
+            case .x2E: try load32(Int16.self, &pc, sp, regs)  // i32.load16_s
+            case .x2F: try load32(UInt16.self, &pc, sp, regs)  // i32.load16_u
+            case .x30: try load64(Int8.self, &pc, sp, regs)  // i64.load8_s
+            case .x31: try load64(UInt8.self, &pc, sp, regs)  // i64.load8_u
+            case .x32: try load64(Int16.self, &pc, sp, regs)  // i64.load16_s
+            case .x33: try load64(UInt16.self, &pc, sp, regs)  // i64.load16_u
+            case .x34: try load64(Int32.self, &pc, sp, regs)  // i64.load32_s
+            case .x35: try load64(UInt32.self, &pc, sp, regs)  // i64.load32_u
+            case .x36, .x38, .x3E: try store(UInt32.self, &pc, &sp, regs)  // i32/f32.store, i64.store32
+            case .x37, .x39: try store(UInt64.self, &pc, &sp, regs)  // i64/f64.store
+            case .x3A, .x3C: try store(UInt8.self, &pc, &sp, regs)  // store8
+            case .x3B, .x3D: try store(UInt16.self, &pc, &sp, regs)  // store16
             case .x3F:  // memory.size
                 pc += 2
                 push(&sp, UInt64(regs.pointee.instance.pointee.memory?.pointee.pages ?? 0))
@@ -233,7 +239,6 @@ extension Machine {
                 if let memory = regs.pointee.instance.pointee.memory {
                     sp[-1] = UInt64(growMemory(memory, by: u32(sp[-1])))
                     regs.pointee.reloadMemory()
-                    memBase = regs.pointee.memBase
                 } else {
                     sp[-1] = 0xFFFF_FFFF
                 }
@@ -428,7 +433,6 @@ extension Machine {
                         sub, &bulkPC, sp: sp, instance: regs.pointee.instance, function: regs.pointee.function, op: op)
                     pc = bulkPC
                     regs.pointee.reloadMemory()
-                    memBase = regs.pointee.memBase
                 }
             case .xFD:
                 throw makeTrap(regs.pointee.function, .simdNotSupported, at: pc)
@@ -453,18 +457,17 @@ extension Machine {
     @inline(__always) private func call(
         _ callee: UnsafeMutablePointer<FunctionRecord>, at op: UnsafeRawPointer, _ pc: inout UnsafeRawPointer,
         _ stp: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: inout UnsafeMutablePointer<UInt64>,
-        _ memBase: inout UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>, operandPopped: Bool = false
+        _ regs: UnsafeMutablePointer<Registers>, operandPopped: Bool = false
     ) throws(Trap) -> RunOutcome? {
         if !spendFuel(regs) { return suspend(regs, op, stp, operandPopped ? sp + 1 : sp, fp) }
         let args = sp - Int(callee.pointee.paramSlots)
         guard let entry = callee.pointee.entry else {
-            let outcome = try callHostFunction(callee, args: args, memBase: memBase, regs, op: op)
+            let outcome = try callHostFunction(callee, args: args, regs, op: op)
             sp = args + Int(callee.pointee.resultSlots)
             switch outcome {
             case nil:
                 // A host function may have grown memory through another instance.
                 regs.pointee.reloadMemory()
-                memBase = regs.pointee.memBase
                 return nil
             case .hostSuspended?:
                 // Resuming continues after the call.
@@ -476,21 +479,21 @@ extension Machine {
         }
         let top = regs.pointee.frameTop
         // Byte distance, not `stackEnd - args` (a pointer difference divides).
-        let room = UInt(bitPattern: stackEnd) &- UInt(bitPattern: args)
-        guard top != framesEnd, room >= UInt(callee.pointee.frameSlots) &* 8 else {
+        let room = UInt(bitPattern: regs.pointee.stackEnd) &- UInt(bitPattern: args)
+        guard top != regs.pointee.framesEnd, room >= UInt(callee.pointee.frameSlots) &* 8 else {
             throw makeTrap(regs.pointee.function, .callStackExhausted, at: op)
         }
         top.pointee = Frame(returnPC: pc, returnSTP: stp, fp: fp, function: regs.pointee.function)
         regs.pointee.frameTop = top + 1
         fp = args
         sp = args + Int(callee.pointee.paramSlots)
-        var locals = Int(callee.pointee.localSlots)
-        while locals > 0 {
+        let localsEnd = sp + Int(callee.pointee.localSlots)
+        let zero = regs.pointee.zero
+        while sp < localsEnd {
             // `zero` is opaque to the optimiser, so this short loop is not made a memset
             // call (most functions have a few locals).
-            sp[0] = regs.pointee.zero
+            sp[0] = zero
             sp += 1
-            locals &-= 1
         }
         pc = entry
         stp = callee.pointee.sideTable.unsafelyUnwrapped
@@ -498,8 +501,7 @@ extension Machine {
         regs.pointee.functionEnd = callee.pointee.end.unsafelyUnwrapped
         if callee.pointee.instance != regs.pointee.instance {
             regs.pointee.loadInstance(of: callee)
-            memBase = regs.pointee.memBase
-        }
+            }
         return nil
     }
 
@@ -507,13 +509,13 @@ extension Machine {
     /// nil when it returned normally, else how the run must stop.
     private func callHostFunction(
         _ callee: UnsafeMutablePointer<FunctionRecord>, args: UnsafeMutablePointer<UInt64>,
-        memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>, op: UnsafeRawPointer
+        _ regs: UnsafeMutablePointer<Registers>, op: UnsafeRawPointer
     ) throws(Trap) -> RunOutcome? {
         let c = callee.pointee
         guard max(Int(c.paramSlots), Int(c.resultSlots)) <= stackEnd - args else {
             throw makeTrap(regs.pointee.function, .callStackExhausted, at: op)
         }
-        let memory = GuestMemory(base: memBase, size: Int(truncatingIfNeeded: regs.pointee.memSize))
+        let memory = GuestMemory(base: regs.pointee.memBase, size: Int(truncatingIfNeeded: regs.pointee.memSize))
         switch try callHost(callee, args: args, memory: memory) {
         case .done: return nil
         case .suspend(let ns): return .hostSuspended(wakeAfterNanoseconds: ns)

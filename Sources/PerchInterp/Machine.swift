@@ -60,7 +60,8 @@ public final class Machine {
         let registers = try arena.allocateHigh(
             MemoryLayout<Registers>.stride, alignment: MemoryLayout<Registers>.alignment, for: .callStack
         ).bindMemory(to: Registers.self, capacity: 1)
-        registers.initialize(to: Registers(idleOn: stack, frames: frames))
+        registers.initialize(to: Registers(
+            idleOn: stack, stackEnd: stack + valueStackSlots, frames: frames, framesEnd: frames + max(callDepth, 1)))
         self.stackBase = stack
         self.stackEnd = stackBase + valueStackSlots
         self.frames = frames
@@ -149,8 +150,7 @@ struct Frame {
 /// The interpreter's registers, kept in the arena so a run can stop anywhere and resume.
 ///
 /// While the loop runs, `pc`, `stp`, `sp` and `fp` live in its locals (written back here
-/// when it stops) and `memBase` has a local copy; every other field is read and written
-/// here directly. Keeping the less-used state in memory, behind one pointer, leaves the
+/// when it stops); every other field is read and written here directly. Keeping the less-used state in memory, behind one pointer, leaves the
 /// CPU registers to the hot ones (measured: docs/interpreter.md).
 ///
 /// # Invariants
@@ -167,6 +167,11 @@ struct Registers {
     var function: UnsafeMutablePointer<FunctionRecord>
     /// The next free frame.
     var frameTop: UnsafeMutablePointer<Frame>
+    // The machine's stacks (constant), here so that calls and returns read them beside
+    // the rest rather than through the machine object.
+    let stackEnd: UnsafeMutablePointer<UInt64>
+    let frames: UnsafeMutablePointer<Frame>
+    let framesEnd: UnsafeMutablePointer<Frame>
     /// Units left in the current slice (see `run(fuel:)`).
     var fuel: Int
     var functionEnd: UnsafeRawPointer
@@ -180,7 +185,10 @@ struct Registers {
     var zero: UInt64 = 0
 
     /// Registers of an idle machine: never read before `start` sets them.
-    init(idleOn stack: UnsafeMutablePointer<UInt64>, frames: UnsafeMutablePointer<Frame>) {
+    init(
+        idleOn stack: UnsafeMutablePointer<UInt64>, stackEnd: UnsafeMutablePointer<UInt64>,
+        frames: UnsafeMutablePointer<Frame>, framesEnd: UnsafeMutablePointer<Frame>
+    ) {
         let placeholder = UnsafeMutableRawPointer(stack)
         pc = UnsafeRawPointer(placeholder)
         stp = UnsafeRawPointer(placeholder)
@@ -188,6 +196,9 @@ struct Registers {
         fp = stack
         function = placeholder.assumingMemoryBound(to: FunctionRecord.self)
         frameTop = frames
+        self.stackEnd = stackEnd
+        self.frames = frames
+        self.framesEnd = framesEnd
         fuel = 0
         functionEnd = UnsafeRawPointer(placeholder)
         instance = placeholder.assumingMemoryBound(to: InstanceRecord.self)

@@ -151,35 +151,35 @@ import PerchCore
 /// Loads a `T` at the address on top of the stack; returns it for the caller to extend.
 @inline(__always) func load<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
-    _ memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>
+    _ regs: UnsafeMutablePointer<Registers>
 ) throws(Trap) -> T {
     let a = try effectiveAddress(&pc, sp[-1], size: UInt64(MemoryLayout<T>.size), regs)
-    return memBase.loadUnaligned(fromByteOffset: a, as: T.self)
+    return regs.pointee.memBase.loadUnaligned(fromByteOffset: a, as: T.self)
 }
 
 /// An i32/f32 load of a `T`, sign- or zero-extended as `T` is signed or not.
 @inline(__always) func load32<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
-    _ memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>
+    _ regs: UnsafeMutablePointer<Registers>
 ) throws(Trap) {
-    sp[-1] = UInt64(UInt32(truncatingIfNeeded: try load(T.self, &pc, sp, memBase, regs)))
+    sp[-1] = UInt64(UInt32(truncatingIfNeeded: try load(T.self, &pc, sp, regs)))
 }
 
 /// An i64/f64 load of a `T`, sign- or zero-extended as `T` is signed or not.
 @inline(__always) func load64<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
-    _ memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>
+    _ regs: UnsafeMutablePointer<Registers>
 ) throws(Trap) {
-    sp[-1] = UInt64(truncatingIfNeeded: try load(T.self, &pc, sp, memBase, regs))
+    sp[-1] = UInt64(truncatingIfNeeded: try load(T.self, &pc, sp, regs))
 }
 
 /// Stores the low `T` of the top operand at the address beneath it.
 @inline(__always) func store<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
-    _ memBase: UnsafeMutableRawPointer, _ regs: UnsafeMutablePointer<Registers>
+    _ regs: UnsafeMutablePointer<Registers>
 ) throws(Trap) {
     let a = try effectiveAddress(&pc, sp[-2], size: UInt64(MemoryLayout<T>.size), regs)
-    memBase.storeBytes(of: T(truncatingIfNeeded: sp[-1]), toByteOffset: a, as: T.self)
+    regs.pointee.memBase.storeBytes(of: T(truncatingIfNeeded: sp[-1]), toByteOffset: a, as: T.self)
     sp -= 2
 }
 
