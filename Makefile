@@ -103,7 +103,7 @@ test-host:
 	@mkdir -p out/test && rm -f out/test/host*.xml
 	@status=0; $(SWIFT) test --xunit-output out/test/host.xml || status=$$?; \
 	if compgen -G 'out/test/host*.xml' >/dev/null; then \
-		echo "host swift test: $$(python3 toolchain/xunit-counts.py out/test/host*.xml)"; fi; \
+		python3 toolchain/xunit-counts.py "host swift test" out/test/host*.xml; fi; \
 	exit $$status
 
 test-embedded: embedded

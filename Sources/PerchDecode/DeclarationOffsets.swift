@@ -20,7 +20,7 @@ extension Module {
         let imported = importedCount(kind)
         if index < imported {
             for entry in imports where entry.kind == kind && Int(entry.index) == index {
-                return offsetInModule(entry.module.start)
+                return entry.module.start.map { offset(of: $0) } ?? 0
             }
         }
         let sectionID: UInt8
@@ -64,10 +64,5 @@ extension Module {
             found = ByteReader(base: base, position: start, end: start + header.body.count)
         }
         return found
-    }
-
-    func offsetInModule(_ pointer: UnsafeRawPointer?) -> Int {
-        guard let pointer, let base = bytes.baseAddress else { return 0 }
-        return pointer - base
     }
 }

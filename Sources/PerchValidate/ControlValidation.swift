@@ -1,6 +1,12 @@
 import PerchCore
 import PerchDecode
 
+// Unsafe-pointer code, under `FunctionValidator`'s and `ScratchStack`'s invariants: a type
+// list is `count` value-type bytes in the module (`FuncType`, Module.swift's invariants;
+// nil only when `count` is 0); `controls.base` is indexed below `controls.count` (label
+// depths are checked by `labelTypes` first) and `branches.base` only at entries this
+// function pushed (`ifEntry`, the `pending` chains).
+
 /// Control instructions and the side-table entries they leave (see `SideTable`).
 extension FunctionValidator {
     static func slotCount(_ list: UnsafeRawPointer?, _ count: UInt32) -> UInt32 {

@@ -16,9 +16,13 @@ import Testing
 
     static func fakeChipWrites() throws -> [RegisterWrite] {
         let text = try String(contentsOf: packageRoot.appendingPathComponent("boards/qemu-virt-arm64/tests/fake-chips.txt"), encoding: .utf8)
-        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+        return try text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+            // "STATE 0xADDRESS 0xREGISTER 0xBYTE...": a malformed line fails the test, naming it.
             let fields = line.split(separator: " ")
-            let numbers = fields.dropFirst().map { UInt8($0.dropFirst(2), radix: 16)! }
+            let numbers = try fields.dropFirst().map { field in
+                try #require(field.hasPrefix("0x") ? UInt8(field.dropFirst(2), radix: 16) : nil, "fake-chips.txt: '\(line)'")
+            }
+            try #require(numbers.count >= 3, "fake-chips.txt: '\(line)' needs an address, a register and bytes")
             return RegisterWrite(state: String(fields[0]), address: numbers[0], register: numbers[1], bytes: Array(numbers.dropFirst(2)))
         }
     }
