@@ -185,7 +185,6 @@ enum SpecValue {
         let type = json["type"]?.string ?? ""
         let text = json["value"]?.string ?? ""
         let isF32 = type.utf8.elementsEqual("f32".utf8)
-        let isF64 = type.utf8.elementsEqual("f64".utf8)
         if text.utf8.elementsEqual("nan:canonical".utf8) {
             if isF32 { return UInt32(truncatingIfNeeded: value) & 0x7FFF_FFFF == 0x7FC0_0000 }
             return value & 0x7FFF_FFFF_FFFF_FFFF == 0x7FF8_0000_0000_0000

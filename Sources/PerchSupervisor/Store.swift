@@ -33,6 +33,11 @@ public struct AppState: Sendable {
     /// Refusal reasons are cut to this many bytes (the state file stays one small write).
     static let maxRefusalBytes = 200
     static let fixedSize = 4 + 1 + 8 + 1 + 8 + 8 + 1 + 8 + 1 + 4
+    /// The layout before refusals were kept ("PST1": no refused version or reason). Still
+    /// read, so a device whose perch is upgraded keeps its apps and their replay floors;
+    /// its next change is written as PST2.
+    static let magicV1: [UInt8] = [0x50, 0x53, 0x54, 0x31]
+    static let sizeV1 = 4 + 1 + 8 + 1 + 8 + 8 + 1 + 4
 
     func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: AppState.fixedSize + AppState.maxRefusalBytes)
@@ -50,12 +55,13 @@ public struct AppState: Sendable {
     }
 
     static func decode(_ bytes: [UInt8]) -> AppState? {
-        guard bytes.count >= fixedSize, bytes.count <= fixedSize + maxRefusalBytes + 3 else { return nil }
+        let isV1 = bytes.count == sizeV1
+        guard isV1 || (bytes.count >= fixedSize && bytes.count <= fixedSize + maxRefusalBytes + 3) else { return nil }
         let body = Array(bytes[0..<(bytes.count - 4)])
         let result: AppState? = bytes.withUnsafeBytes { raw in
             var r = ByteReader(raw)
             do throws(DecodeError) {
-                guard try r.raw(4, "magic").elementsEqual(magic) else { return nil }
+                guard try r.raw(4, "magic").elementsEqual(isV1 ? magicV1 : magic) else { return nil }
                 var s = AppState()
                 let c = try r.u8("slot")
                 s.committed = Slot(rawValue: c)
@@ -65,8 +71,10 @@ public struct AppState: Sendable {
                 s.previousVersion = try r.u64("version")
                 s.floor = try r.u64("floor")
                 s.enabled = try r.u8("enabled") != 0
-                s.refusedVersion = try r.u64("refused version")
-                s.refusal = try r.shortString("refusal")
+                if !isV1 {
+                    s.refusedVersion = try r.u64("refused version")
+                    s.refusal = try r.shortString("refusal")
+                }
                 guard try r.u32("crc") == CRC32.checksum(body), c <= 2, p <= 2 else { return nil }
                 try r.expectEnd("state end")
                 return s

@@ -165,8 +165,13 @@ func batchLoad(_ bytes: [UInt8]) throws -> LoadOutcome {
             let byByte = try streamedLoad(bytes) { 1 }
             #expect(byByte.outcome == batch, "\(file.lastPathComponent) byte by byte")
             if byByte.knownBeforeFinish, byByte.fedWhenKnown < bytes.count { refusedEarly += 1 }
-            let random = try streamedLoad(bytes) { Int.random(in: 1...64, using: &generator) }
-            #expect(random.outcome == batch, "\(file.lastPathComponent) random chunks")
+            // The chunk sizes drawn are named on failure, so the case can be replayed.
+            var chunks: [Int] = []
+            let random = try streamedLoad(bytes) {
+                chunks.append(Int.random(in: 1...64, using: &generator))
+                return chunks[chunks.count - 1]
+            }
+            #expect(random.outcome == batch, "\(file.lastPathComponent) in chunks of \(chunks)")
         }
         #expect(loaded > 1600)
         #expect(refusedEarly > 100)

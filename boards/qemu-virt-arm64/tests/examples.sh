@@ -24,7 +24,7 @@ check() {
     shift
     if "$@"; then pass "$name"; else fail "$name" "$*"; fi
 }
-level() { local value; read -r value < "$1/value"; echo "$value"; }
+. $BOARD/tests/gpio-lines.sh
 # The output without the leading "N ms: " (simulated time there, real time here).
 untimed() { sed -E 's/^[0-9]+ ms: //' "$1"; }
 # same_output NAME FILE [EXAMPLE]: FILE (NAME's output) is what EXAMPLE (default NAME)
@@ -44,25 +44,6 @@ load() {
         else
             i2ctransfer -y "${PERCH_I2C_FAKE#/dev/i2c-}" "w$(( $(echo $bytes | wc -w) + 1 ))@$address" $register $bytes
         fi || echo "load $1: writing $address $register failed"
-    done
-}
-# wait_held LINE: until perch has requested the board line (debugfs names the consumer).
-wait_held() {
-    local tries=0
-    until grep -qE "\($1 +\|perch" /sys/kernel/debug/gpio; do
-        tries=$((tries + 1))
-        [ $tries -lt 200 ] || return 1
-        sleep 0.05
-    done
-}
-# wait_level LINE VALUE: until the line reads VALUE; false after 5 s (a loaded host can
-# stall the guest, so how long the answer takes does not decide the check).
-wait_level() {
-    local tries=0
-    until [ "$(level "$1")" = "$2" ]; do
-        tries=$((tries + 1))
-        [ $tries -lt 100 ] || return 1
-        sleep 0.05
     done
 }
 # CPU time of a process in clock ticks (utime + stime).

@@ -15,33 +15,11 @@ BOARD=$REPO/boards/qemu-virt-arm64
 E2E=$REPO/out/test/supervisor-e2e
 LED=$PERCH_GPIO_SIM/sim_gpio0
 BUTTON=$PERCH_GPIO_SIM/sim_gpio1
+. $BOARD/tests/gpio-lines.sh
 
 # Centiseconds since boot.
 now_cs() { local up; read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-# wait_held LINE: until perch has requested the board line (debugfs names the consumer).
-wait_held() {
-    local tries=0
-    until grep -qE "\($1 +\|perch" /sys/kernel/debug/gpio; do
-        tries=$((tries + 1))
-        [ $tries -lt 200 ] || return 1
-        sleep 0.05
-    done
-}
-# level_after_press VALUE: the LED's level once it reads VALUE, or after 1.5 s. Polled, so
-# a guest slowed by a loaded host still passes, while an edge seen only when the
-# button's 3 s wait ends still fails.
-level_after_press() {
-    local tries=0 level
-    read -r level < $LED/value
-    while [ "$level" != "$1" ] && [ $tries -lt 30 ]; do
-        sleep 0.05
-        tries=$((tries + 1))
-        read -r level < $LED/value
-    done
-    echo "$level"
-}
-
 echo pull-down > $BUTTON/pull
 
 $PERCH serve --store /tmp/store --board $BOARD --listen 0.0.0.0:7000 --serial /dev/ttyS0@115200 \
@@ -78,12 +56,16 @@ while [ ! -e $E2E/done ] && [ "$(now_cs)" -lt $deadline ]; do
     if [ -e $E2E/press ] && [ -z "${pressed:-}" ]; then
         pressed=1
         wait_held BUTTON && held=yes || held=no
+        # Up to 1.5 s for the LED to answer each press: half the button's 3 s wait, so
+        # an edge seen only when that wait ends still fails.
         echo pull-up > $BUTTON/pull
-        on=$(level_after_press 1)
+        wait_level $LED 1 15
+        on=$(level $LED)
         echo pull-down > $BUTTON/pull
         sleep 0.3
         echo pull-up > $BUTTON/pull
-        off=$(level_after_press 0)
+        wait_level $LED 0 15
+        off=$(level $LED)
         echo pull-down > $BUTTON/pull
         echo "E2E-BUTTON held=$held on=$on off=$off"
     fi
