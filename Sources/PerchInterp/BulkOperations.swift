@@ -101,8 +101,8 @@ func growMemory(_ memory: UnsafeMutablePointer<MemoryRecord>, by delta: UInt32) 
     // Only the last low-end allocation can grow in place.
     guard memory.pointee.base + memory.pointee.byteCount == arena.base + arena.lowTop else { return 0xFFFF_FFFF }
     let (extra, tooBig) = Int(delta).multipliedReportingOverflow(by: wasmPageSize)
-    guard !tooBig, (try? arena.extendLow(by: extra, for: .linearMemory)) != nil else { return 0xFFFF_FFFF }
-    (memory.pointee.base + memory.pointee.byteCount).initializeMemory(as: UInt8.self, repeating: 0, count: extra)
+    // The arena zeroes only bytes it handed out before: fresh pages stay untouched (no RSS).
+    guard !tooBig, (try? arena.extendLow(by: extra, zeroed: true, for: .linearMemory)) != nil else { return 0xFFFF_FFFF }
     memory.pointee.byteCount &+= extra
     memory.pointee.pages = newPages
     return old

@@ -214,14 +214,14 @@ public final class Instance {
             guard let code = function.code else { throw .notValidated(function: UInt32(index)) }
             let typeIndex = Int(function.typeIndex)
             let type = module.types[typeIndex]
-            // Summed without wrapping and capped below 2^30, so `Int(frameSlots)` cannot trap on
-            // 32-bit targets; a frame that large exceeds any value stack, so calls still refuse it.
+            // Summed without wrapping and capped (`FunctionRecord.frameSlotsCap`): `Int(frameSlots)`
+            // cannot trap on 32-bit targets, and a capped frame exceeds any value stack.
             let frameSlots = UInt64(type.paramSlots) + UInt64(code.localSlots) + UInt64(code.maxStackSlots) + 1
             functionRecords[index] = FunctionRecord(
                 type: UnsafePointer(module.types.baseAddress! + typeIndex), instance: record,
                 // A function without branches has no side table; the loop never reads its stp.
                 entry: code.entry, end: code.end, sideTable: code.sideTable ?? code.entry, localSlots: code.localSlots,
-                frameSlots: UInt32(min(frameSlots, 1 << 30 - 1)),
+                frameSlots: UInt32(min(frameSlots, UInt64(FunctionRecord.frameSlotsCap))),
                 paramSlots: type.paramSlots, resultSlots: type.resultSlots, index: UInt32(index),
                 hostFunction: -1, host: nil)
             functions[index] = functionRecords.baseAddress! + index

@@ -478,9 +478,10 @@ extension Machine {
             }
         }
         let top = regs.pointee.frameTop
-        // Byte distance, not `stackEnd - args` (a pointer difference divides).
+        // Byte distance, not `stackEnd - args` (a pointer difference divides); compared in
+        // slots, since `frameSlots * 8` wraps a 32-bit UInt for frames past 2^29 slots.
         let room = UInt(bitPattern: regs.pointee.stackEnd) &- UInt(bitPattern: args)
-        guard top != regs.pointee.framesEnd, room >= UInt(callee.pointee.frameSlots) &* 8 else {
+        guard top != regs.pointee.framesEnd, room &>> 3 >= UInt(callee.pointee.frameSlots) else {
             throw makeTrap(regs.pointee.function, .callStackExhausted, at: op)
         }
         top.pointee = Frame(returnPC: pc, returnSTP: stp, fp: fp, function: regs.pointee.function)

@@ -50,7 +50,9 @@ public final class Machine {
         // pages cost no resident memory.
         let (stackBytes, stackOverflow) = valueStackSlots.multipliedReportingOverflow(by: 8)
         let (frameBytes, frameOverflow) = max(callDepth, 1).multipliedReportingOverflow(by: MemoryLayout<Frame>.stride)
-        guard valueStackSlots > 0, !stackOverflow, !frameOverflow else {
+        // Below `FunctionRecord.frameSlotsCap`, so a function whose frame was capped there
+        // can never fit and every call of it is refused.
+        guard valueStackSlots > 0, valueStackSlots < FunctionRecord.frameSlotsCap, !stackOverflow, !frameOverflow else {
             throw ArenaError(use: .valueStack, requested: Int.max, available: arena.free)
         }
         let stack = try arena.allocateHigh(stackBytes, alignment: 8, for: .valueStack)

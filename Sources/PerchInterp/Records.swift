@@ -28,8 +28,11 @@ public struct FunctionRecord {
     /// The side table; non-nil for every wasm function (the entry when it has no branches).
     public var sideTable: UnsafeRawPointer?
     public var localSlots: UInt32
-    /// Params + locals + operand slots: what a call must find free on the value stack.
+    /// Params + locals + operand slots: what a call must find free on the value stack,
+    /// at most `frameSlotsCap`.
     public var frameSlots: UInt32
+    /// Larger frames are stored as this; value stacks are smaller, so calls refuse them.
+    public static let frameSlotsCap = 1 << 30 - 1
     public var paramSlots: UInt32
     public var resultSlots: UInt32
     /// Index in the defining module's function index space (for traps).

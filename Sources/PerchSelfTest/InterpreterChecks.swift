@@ -83,4 +83,47 @@ func interpreterChecks(_ t: inout SelfTest) {
     t.check(sliced.0 == 500_500, "memory loop sums 1..1000")
     t.check(sliced.slices == 10, "fuel 100 suspends and resumes the 999 back-edges in 10 slices")
     t.check(call("nearest", [Double(2.5).bitPattern]).0 == Double(2).bitPattern, "f64.nearest(2.5) = 2 (ties to even)")
+    hugeFrameCheck(&t)
+}
+
+/// (module
+///   (func $big (local i32 × 2^29 + 1))
+///   (func (export "call_big") (call $big)))
+/// The frame's byte size, 2^32 + 8, wraps a 32-bit UInt: the call check must not.
+private let hugeFrameModule: [UInt8] = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x03,
+    0x02, 0x00, 0x00, 0x07, 0x0c, 0x01, 0x08, 0x63, 0x61, 0x6c, 0x6c, 0x5f, 0x62, 0x69, 0x67, 0x00,
+    0x01, 0x0a, 0x0f, 0x02, 0x08, 0x01, 0x81, 0x80, 0x80, 0x80, 0x02, 0x7f, 0x0b, 0x04, 0x00, 0x10,
+    0x00, 0x0b,
+]
+
+private func hugeFrameCheck(_ t: inout SelfTest) {
+    let name = "huge frame"
+    let arena: Arena
+    let machine: Machine
+    do throws(ArenaError) {
+        arena = try Arena(capacity: 32 * 1024)
+        machine = try Machine(arena: arena, valueStackSlots: 512, callDepth: 8)
+    } catch {
+        return t.fail(error.message)
+    }
+    let module: Module
+    do throws(ModuleError) {
+        module = try loadModule(hugeFrameModule, into: arena)
+    } catch {
+        return t.fail("\(name): \(error.message)")
+    }
+    let instance: Instance
+    do throws(InstantiationError) {
+        instance = try Instance.instantiate(module, in: arena, linker: Linker(), machine: machine)
+    } catch {
+        return t.fail("\(name): \(error.message)")
+    }
+    guard let function = instance.exportedFunction(NameBytes("call_big")) else { return t.fail("\(name): no export") }
+    do throws(Trap) {
+        _ = try machine.invoke(function, arguments: UnsafeBufferPointer(start: nil, count: 0))
+        t.fail("\(name): the call ran")
+    } catch {
+        t.check(error.kind == .callStackExhausted, "a call of a 2^29-slot frame is refused (call stack exhausted)")
+    }
 }
