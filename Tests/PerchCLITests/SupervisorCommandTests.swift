@@ -32,6 +32,14 @@ struct PushWorkspace {
         try #require(keygen.status == 0, "perch keygen: \(keygen.output)")
     }
 
+    /// `perch push` of the module file at `path` to `to` as `app`, version `version`,
+    /// signed with the workspace's key; `options` go before the file.
+    func push(
+        _ path: String, to: String, app: String, version: Int, _ options: [String] = []
+    ) throws -> (status: Int32, output: String) {
+        try runPerch(["push", "--to", to, "--app", app, "--key", key, "--version", "\(version)"] + options + [path])
+    }
+
     /// Writes `module` as `name` in the folder; returns its path.
     func write(_ module: [UInt8], as name: String) throws -> String {
         let path = dir + "/" + name
@@ -56,18 +64,17 @@ struct SupervisorCommandTests {
     @Test func commandLineDrivesARunningServe() throws {
         let workspace = try PushWorkspace("perch-cmd-")
         defer { workspace.remove() }
-        let key = workspace.key
         let v1 = try workspace.write(SupervisedInterpreterTests.hello, as: "v1.wasm")
         let v2 = try workspace.write(SupervisedInterpreterTests.sleeper, as: "v2.wasm")
         let server = try ServeProcess(store: workspace.dir + "/store", trust: workspace.trust)
         defer { server.kill9() }
         let to = "tcp://127.0.0.1:\(server.port)"
 
-        let push1 = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "1", v1])
+        let push1 = try workspace.push(v1, to: to, app: "hello", version: 1)
         #expect(push1.status == 0 && push1.output.contains("committed"), "\(push1.output)")
-        let push2 = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "2", "--json", v2])
+        let push2 = try workspace.push(v2, to: to, app: "hello", version: 2, ["--json"])
         #expect(push2.status == 0 && push2.output.contains("\"ok\":true"), "\(push2.output)")
-        let replay = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "2", v2])
+        let replay = try workspace.push(v2, to: to, app: "hello", version: 2)
         #expect(replay.status == 1 && replay.output.contains("replay"), "\(replay.output)")
 
         let status = try runPerch(["status", "--to", to, "--json"])
@@ -101,7 +108,7 @@ struct SupervisorCommandTests {
 
         let sim = try ServeProcess(store: workspace.dir + "/sim", trust: workspace.trust, board: repositoryRoot + "/boards/sim")
         defer { sim.kill9() }
-        let onSim = try runPerch(["push", "--to", "tcp://127.0.0.1:\(sim.port)", "--app", "blink", "--key", workspace.key, "--grant", "gpio:LED", "--version", "1", blink])
+        let onSim = try workspace.push(blink, to: "tcp://127.0.0.1:\(sim.port)", app: "blink", version: 1, ["--grant", "gpio:LED"])
         #expect(onSim.status == 0 && onSim.output.contains("committed"), "\(onSim.output)")
 
         let bare = try runPerch(["serve", "--store", workspace.dir + "/bare", "--board", repositoryRoot + "/boards/mps2-an386", "--exit-after", "1"])
@@ -119,7 +126,7 @@ struct SupervisorCommandTests {
         let pi = try ServeProcess(store: workspace.dir + "/pi", trust: workspace.trust, board: repositoryRoot + "/boards/rpi4")
         defer { pi.kill9() }
         let to = "tcp://127.0.0.1:\(pi.port)"
-        let onPi = try runPerch(["push", "--to", to, "--app", "blink", "--key", workspace.key, "--grant", "gpio:LED", "--version", "1", blink])
+        let onPi = try workspace.push(blink, to: to, app: "blink", version: 1, ["--grant", "gpio:LED"])
         #expect(onPi.status == 1 && onPi.output.contains("health window"), "\(onPi.output)")
         let logs = try runPerch(["logs", "--to", to, "blink"])
         #expect(logs.output.contains("[blink] perch: gpio.open: pin 'LED' unavailable"), "\(logs.output)")
@@ -130,14 +137,13 @@ struct SupervisorCommandTests {
     @Test func failedFirstInstallIsShownThenAGoodPushInstalls() throws {
         let workspace = try PushWorkspace("perch-cmd-")
         defer { workspace.remove() }
-        let key = workspace.key
         let bad = try workspace.write(SupervisedInterpreterTests.trap, as: "trap.wasm")
         let good = try workspace.write(SupervisedInterpreterTests.hello, as: "hello.wasm")
         let server = try ServeProcess(store: workspace.dir + "/store", trust: workspace.trust)
         defer { server.kill9() }
         let to = "tcp://127.0.0.1:\(server.port)"
 
-        let push = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "5", bad])
+        let push = try workspace.push(bad, to: to, app: "hello", version: 5)
         #expect(push.status == 1 && push.output.contains("unreachable"), "\(push.output)")
         let status = try runPerch(["status", "--to", to])
         #expect(status.output.contains("hello: failed, no version installed; v5 refused, last error: trap: unreachable"), "\(status.output)")
@@ -148,7 +154,7 @@ struct SupervisorCommandTests {
         let start = try runPerch(["start", "--to", to, "hello"])
         #expect(start.status == 1 && start.output.contains("v5 was refused"), "\(start.output)")
 
-        let fixed = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "6", good])
+        let fixed = try workspace.push(good, to: to, app: "hello", version: 6)
         #expect(fixed.status == 0 && fixed.output.contains("committed"), "\(fixed.output)")
         let after = try runPerch(["status", "--to", to])
         #expect(after.output.contains("hello: running v6") && !after.output.contains("refused"), "\(after.output)")
@@ -197,7 +203,6 @@ struct SupervisorSerialCommandTests {
     @Test func serveAndPushOverASerialPtyPair() throws {
         let workspace = try PushWorkspace("perch-serial-")
         defer { workspace.remove() }
-        let key = workspace.key
         let v1 = try workspace.write(SupervisedInterpreterTests.hello, as: "v1.wasm")
         let v2 = try workspace.write(SupervisedInterpreterTests.sleeper, as: "v2.wasm")
         let pair = try PtyPair(in: workspace.dir)
@@ -215,9 +220,9 @@ struct SupervisorSerialCommandTests {
         line.write(Data(noise))
         try line.close()
 
-        let push1 = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "1", v1])
+        let push1 = try workspace.push(v1, to: to, app: "hello", version: 1)
         #expect(push1.status == 0 && push1.output.contains("committed"), "\(push1.output)")
-        let push2 = try runPerch(["push", "--to", to, "--app", "hello", "--key", key, "--version", "2", "--json", "--chunk", "256", v2])
+        let push2 = try workspace.push(v2, to: to, app: "hello", version: 2, ["--json", "--chunk", "256"])
         #expect(push2.status == 0 && push2.output.contains("\"ok\":true"), "\(push2.output)")
         let status = try runPerch(["status", "--to", to, "--json"])
         #expect(status.output.contains("\"app\":\"hello\",\"state\":\"running\",\"version\":2,\"previous\":1"), "\(status.output)")
