@@ -65,7 +65,9 @@
     }
 }
 
-/// Multi-byte LEB128 continuation.
+/// Multi-byte LEB128 continuation. The same loop as `readU32Inline`, kept apart: written
+/// through it (and `readS32` through `readS64`), sha256 ran 4.5% more instructions
+/// (callgrind, 32.44 G -> 33.89 G): the loop's register allocation moved.
 @inline(__always) func readU32Slow(_ low: UInt32, _ start: UnsafeRawPointer) -> (UInt32, UnsafeRawPointer) {
     var pc = start
     var result = low

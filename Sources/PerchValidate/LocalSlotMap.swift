@@ -21,8 +21,8 @@ import PerchDecode
 /// # Invariants
 /// - Written once by validation into the same arena block as the side table, 4-byte
 ///   aligned, and never changed; the reader trusts it and checks no bounds beyond the
-///   run count. Slot numbers wrap past 2^32 only for frames no instance can hold (the
-///   interpreter sizes frames in 64 bits before a call).
+///   run count. Slot numbers wrap past 2^32 only for frames no instance can hold
+///   (instantiation sums frame sizes in 64 bits and caps them; calls refuse capped frames).
 public enum LocalSlotMap {
     public struct Run: Equatable, Sendable {
         public var firstLocal: UInt32
