@@ -6,7 +6,8 @@
 #   E2E-LED N transitions=T rss_kb=R
 # (LED level changes seen in gpio-sim's sysfs over 3 s; perch serve's VmRSS). For
 # $E2E/press it presses the button twice (gpio-sim pull-up/down) and answers
-#   E2E-BUTTON held=yes|no on=LED-after-press-1 off=LED-after-press-2
+#   E2E-BUTTON held=yes|no on=LED-after-press-1 off=LED-after-press-2 idle_ticks_1s=T
+# (T: serve's CPU clock ticks in the next second, while the app waits for a press)
 # When the host creates $E2E/done, serve is stopped and its log is copied to the console
 # (E2E-SERVE: lines). Exit status: 0, or 1 if serve did not start.
 REPO=/host
@@ -68,7 +69,11 @@ while [ ! -e $E2E/done ] && [ "$(now_cs)" -lt $deadline ]; do
         wait_level $LED 0 15
         off=$(level $LED)
         echo pull-down > $BUTTON/pull
-        echo "E2E-BUTTON held=$held on=$on off=$off"
+        # CPU serve spends while the app waits for the next press (a measurement).
+        read -r _ _ _ _ _ _ _ _ _ _ _ _ _ utime stime _ < /proc/$serve/stat
+        sleep 1
+        read -r _ _ _ _ _ _ _ _ _ _ _ _ _ utime2 stime2 _ < /proc/$serve/stat
+        echo "E2E-BUTTON held=$held on=$on off=$off idle_ticks_1s=$((utime2 + stime2 - utime - stime))"
     fi
     sleep 0.1
 done
