@@ -41,8 +41,9 @@ let package = Package(
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
-        // Embedded Swift ignores module-map link directives, hence linkedLibrary.
-        .target(name: "CPerchSodium", linkerSettings: [.linkedLibrary("sodium")]),
+        // libsodium is dlopen()ed by CPerchSodium at the first signature call, not linked:
+        // only the supervisor and key commands need it, so `perch run` never loads it.
+        .target(name: "CPerchSodium"),
         .target(name: "CPerchLinkSys"),
         .target(name: "PerchSupervisor", dependencies: ["PerchCore", "PerchLink", "CPerchSodium", "CPerchLinkSys"]),
         // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.

@@ -31,6 +31,11 @@ extension Command {
                     return ExitStatus.usage
                 }
             }
+            // libsodium is loaded at its first use; with keys to check, fail now, not at the first push.
+            if !keys.isEmpty && !Ed25519.start() {
+                printError("perch: --trust: " + Ed25519.unavailableMessage)
+                return ExitStatus.failure
+            }
             let linux = LinuxPlatform()
             // The same board files as `perch run --board`: sim, a file, or a board's folder.
             var board: OpenedBoard? = nil

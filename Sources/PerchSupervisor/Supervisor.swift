@@ -508,6 +508,9 @@ public final class Supervisor {
         guard !trustedKeys.isEmpty else {
             return .failure(Refusal(.untrustedSignature, "this device trusts no keys (serve --trust KEYFILE)"))
         }
+        guard Ed25519.start() else {
+            return .failure(Refusal(.untrustedSignature, "cannot check signatures: " + Ed25519.unavailableMessage))
+        }
         guard trustedKeys.contains(where: { Ed25519.verify(signature: signature, message: manifestBytes, publicKey: $0) }) else {
             return .failure(Refusal(.untrustedSignature, "signature does not verify with any trusted key"))
         }
