@@ -1,5 +1,6 @@
 import PerchCore
 import PerchHAL
+import PerchHALLinux
 
 /// A board's GPIO as one supervised app sees it. An edge wait normally suspends for its
 /// whole timeout and relies on the board clock's sleep ending at the edge
@@ -19,7 +20,7 @@ final class ServedGPIO: GPIOController {
     init(_ base: any GPIOController) {
         self.base = base
         // Room for every line a LinuxGPIO holds, so arming never allocates.
-        armedDescriptors.reserveCapacity(32)
+        armedDescriptors.reserveCapacity(LinuxGPIO.capacity)
     }
 
     func request(chip: NameBytes, line: GPIOLineSelector, settings: GPIOLineSettings) throws(GPIOError) -> GPIOLineID {

@@ -139,6 +139,10 @@ final class ServedHarness {
         var byte: UInt8 = 1
         #expect(write(ready[1], &byte, 1) == 1)
         #expect(served.server.service(timeoutMs: 60_000, wakeDescriptors: [quiet[0], ready[0]]) == [1])
+        // More than the poll table holds (64, the listener included): those left out
+        // are reported too, so their apps look for themselves.
+        let many = [Int32](repeating: quiet[0], count: 70)
+        #expect(served.server.service(timeoutMs: 60_000, wakeDescriptors: many) == Array(63..<70))
     }
 
     @Test func linkTargetsParse() {
