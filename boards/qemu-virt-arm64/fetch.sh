@@ -30,7 +30,7 @@ echo "fetch: $KPKG $KVER into $CACHE"
 UPSTREAM_FILES=(drivers/gpio/gpio-sim.c drivers/gpio/gpiolib.h kernel/irq/irq_sim.c drivers/i2c/i2c-stub.c)
 source_from=
 for other in "${CACHE%/*}"/*/env; do
-    [ "$other" != "$CACHE/env" ] && grep -qx "KVER=$KVER" "$other" || continue
+    [ "$other" != "$CACHE/env" ] && grep -qsx "KVER=$KVER" "$other" || continue
     other_src=$(sed -n 's/^SRC=//p' "$other")
     for file in "${UPSTREAM_FILES[@]}"; do [ -f "$other_src/$file" ] || continue 2; done
     source_from=$other_src

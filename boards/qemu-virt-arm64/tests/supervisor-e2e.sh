@@ -45,7 +45,7 @@ for v in 1 2; do wat2wasm "examples/supervisor/blink-v$v.wat" -o "$E2E/blink-v$v
 
 info=$E2E/vm.info
 "$SCRIPTS/vm.sh" --share "$REPO" --run "/host/${HERE#"$REPO"/}/supervisor-guest.sh" \
-    --forward 0:7000 --uart pty --info "$info" --console "$console" --quiet --timeout 400 &
+    --forward 0:7000 --uart pty --info "$info" --console "$console" --quiet --timeout 400 2> "$E2E/vm.log" &
 vm=$!
 # However this script ends, the board goes with it (vm.sh's own trap stops QEMU).
 trap '[ -z "$vm" ] || kill "$vm" 2>/dev/null' EXIT
@@ -59,11 +59,11 @@ wait_for() {
     done
 }
 tries=0
-until [ -f "$info" ] || [ $tries -gt 600 ]; do tries=$((tries + 1)); sleep 0.1; done
+until [ -f "$info" ] || [ $tries -gt 600 ] || ! kill -0 $vm 2>/dev/null; do tries=$((tries + 1)); sleep 0.1; done
 # shellcheck disable=SC1090
 . "$info" 2>/dev/null
 if [ -z "${UART:-}" ] || ! wait_for "^E2E serve listening" 180; then
-    fail "perch serve starts in the guest" "$(grep -E 'E2E|PERCH-VM' "$console" | tail -n 5 | tr '\n' '|')"
+    fail "perch serve starts in the guest" "$(grep -E 'E2E|PERCH-VM' "$console" | tail -n 5 | tr '\n' '|')$(tail -n 5 "$E2E/vm.log" | tr '\n' '|')"
     finish
 fi
 pass "perch serve starts in the guest (board $VM_BOARD, UART and TCP links)"
