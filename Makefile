@@ -32,9 +32,9 @@ QEMU_M4 := timeout 60 qemu-system-arm -M mps2-an386 -nographic -semihosting-conf
 # To add a tier (spectest, examples, ...): write a `test-NAME` target that ends with such
 # a line and exits non-zero on failure, and append it here.
 TEST_TIERS := test-host test-embedded test-aarch64 test-armv7 test-spectest-aarch64 test-spectest-armv7 \
-	test-cortex-m4 test-bench-checksums test-emulated
+	test-cortex-m4 test-bench-checksums test-emulated-arm64 test-emulated-armv7
 
-.PHONY: help setup build release embedded device-x86_64 cross-aarch64 cross-armv7 cortex-m4 test $(TEST_TIERS) demo clean
+.PHONY: help setup build release embedded device-x86_64 cross-aarch64 cross-armv7 cortex-m4 test $(TEST_TIERS) test-emulated demo clean
 
 help:
 	@echo "Perch make targets:"
@@ -47,7 +47,8 @@ help:
 	@echo "  cross-armv7    perch for armv7 hard-float Linux (Pi 2/3/Zero 2 W, 32-bit): out/armv7/perch"
 	@echo "  cortex-m4      bare-metal self-test image for Cortex-M4F (mps2-an386): out/cortex-m4/perch-mcu.elf"
 	@echo "  test           every test tier: $(TEST_TIERS)"
-	@echo "  test-emulated  the aarch64 perch with the device examples on an emulated arm64 Linux (boards/qemu-virt-arm64)"
+	@echo "  test-emulated  the device examples and the supervisor on both emulated Linux boards: test-emulated-arm64"
+	@echo "                 (aarch64 perch, boards/qemu-virt-arm64) and test-emulated-armv7 (armv7, boards/qemu-virt-armv7)"
 	@echo "  demo           setup, build, then run Perch on the simulated board"
 	@echo "  examples       guest programs (C, Embedded Swift) into out/examples/"
 	@echo "  demo-devices   the GPIO/I2C/sensor examples on the simulated board"
@@ -138,11 +139,18 @@ test-spectest-armv7: cross-armv7
 test-cortex-m4: cortex-m4
 	$(QEMU_M4) out/cortex-m4/perch-mcu.elf </dev/null 2>&1 | sed -E 's/^selftest: /cortex-m4 qemu-system-arm selftest: /'
 
-# The device examples under the aarch64 perch on Debian's arm64 kernel in qemu-system-aarch64,
-# with gpio-sim and fake I2C chips (boards/qemu-virt-arm64/README.md). The kernel packages
-# come from `make setup`; the image is rebuilt only when its inputs change.
-test-emulated: cross-aarch64 examples build
-	@boards/qemu-virt-arm64/test.sh
+# The device examples and the supervisor under the cross-built perch on Debian's own kernel
+# in QEMU, with gpio-sim and fake I2C chips: arm64 (qemu-system-aarch64) and armv7 hard-float
+# (qemu-system-arm), the same scripts and checks (boards/qemu-virt-arm64/README.md). The
+# kernel packages come from `make setup`; an image is rebuilt only when its inputs change.
+test-emulated:
+	@$(MAKE) --no-print-directory -k test-emulated-arm64 test-emulated-armv7
+
+test-emulated-arm64: cross-aarch64 examples build
+	@PERCH_VM_BOARD=qemu-virt-arm64 boards/qemu-virt-arm64/test.sh
+
+test-emulated-armv7: cross-armv7 examples build
+	@PERCH_VM_BOARD=qemu-virt-armv7 boards/qemu-virt-arm64/test.sh
 
 # The demo: the device self-test, guest programs under `perch run` on the simulated board,
 # then Perch's main job: `perch serve` receiving signed updates over loopback TCP, hot-swapping

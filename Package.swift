@@ -7,6 +7,23 @@
 // sources build for the host and, through toolchain/*.json toolsets, for ARM devices.
 import PackageDescription
 
+// The interpreter is built for speed in every release build, also where the toolset asks
+// for size (`-Osize` in toolchain/*-linux.json): under -Osize/minsize LLVM hoisted constants
+// into the dispatch block and the loop ran 56% more instructions (docs/interpreter.md,
+// "Build flags"). The toolset's `-Osize` comes after a target's own flags on the swiftc
+// line, but `-Xfrontend` flags come after it on the frontend's, and the last `-O*` wins.
+// The tail-duplication limits let LLVM copy the dispatch (load, table, jump) into every
+// handler instead of all handlers jumping back to one shared indirect jump: LLVM skips
+// blocks with more than 16 successors by default, and the opcode switch has 256.
+// The Cortex-M4 image (PERCH_MCU_IMAGE) stays size-first: flash is its limit.
+let interpreterSpeedSettings: [SwiftSetting] =
+    Context.environment["PERCH_MCU_IMAGE"] != nil ? [] : [
+        .unsafeFlags([
+            "-Xfrontend", "-O",
+            "-Xllvm", "-tail-dup-pred-size=300", "-Xllvm", "-tail-dup-succ-size=300",
+        ], .when(configuration: .release))
+    ]
+
 let package = Package(
     name: "Perch",
     products: [
@@ -19,6 +36,7 @@ let package = Package(
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
         .target(
             name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"],
+            swiftSettings: interpreterSpeedSettings,
             // f32/f64.sqrt call sqrtf/sqrt; bare-metal builds supply them from their own libm.
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
@@ -41,8 +59,9 @@ let package = Package(
         .target(name: "PerchPlatform", dependencies: ["PerchCore", "CPerchLinux"]),
         .target(name: "PerchSpecTest", dependencies: ["PerchCore", "PerchDecode", "PerchValidate", "PerchInterp"]),
         .target(name: "PerchLink", dependencies: ["PerchCore"]),
-        // Embedded Swift ignores module-map link directives, hence linkedLibrary.
-        .target(name: "CPerchSodium", linkerSettings: [.linkedLibrary("sodium")]),
+        // libsodium is dlopen()ed by CPerchSodium at the first signature call, not linked:
+        // only the supervisor and key commands need it, so `perch run` never loads it.
+        .target(name: "CPerchSodium"),
         .target(name: "CPerchLinkSys"),
         .target(name: "PerchSupervisor", dependencies: ["PerchCore", "PerchLink", "CPerchSodium", "CPerchLinkSys"]),
         // Checks with no platform dependencies: run by `perch selftest` and the Cortex-M4 image.

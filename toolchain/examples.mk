@@ -28,13 +28,15 @@ examples: $(EXAMPLES)
 $(EXAMPLES_OUT):
 	mkdir -p $@
 
-$(EXAMPLES_OUT)/hello.wasm: examples/hello/hello.c | $(EXAMPLES_OUT)
+# A C example, examples/NAME/NAME.c, built against the guest SDK header (toolchain/sdk/perch.h:
+# the device imports; plain WASI examples just do not include it). The one recipe for
+# every C example; toolchain/sdk/devices.mk names the device ones.
+define c_example
+$(EXAMPLES_OUT)/$(1).wasm: examples/$(1)/$(1).c toolchain/sdk/perch.h | $(EXAMPLES_OUT)
 	@test -n "$(WASM_RT)" || { echo "no wasm32 compiler-rt: apt-get install libclang-rt-dev-wasm32" >&2; exit 1; }
-	$(GUEST_CC) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) $(GUEST_CFLAGS) $< -o $@ $(GUEST_LDFLAGS)
-
-$(EXAMPLES_OUT)/files.wasm: examples/files/files.c | $(EXAMPLES_OUT)
-	@test -n "$(WASM_RT)" || { echo "no wasm32 compiler-rt: apt-get install libclang-rt-dev-wasm32" >&2; exit 1; }
-	$(GUEST_CC) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) $(GUEST_CFLAGS) $< -o $@ $(GUEST_LDFLAGS)
+	$(GUEST_CC) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) $(GUEST_CFLAGS) -I toolchain/sdk $$< -o $$@ $(GUEST_LDFLAGS)
+endef
+$(foreach example,hello files,$(eval $(call c_example,$(example))))
 
 # An Embedded Swift example: its product of examples/Package.swift.
 $(EXAMPLES_OUT)/swift-%.wasm: examples/swift-%/Main.swift examples/Package.swift $(GUEST_SWIFT_SDK) | $(EXAMPLES_OUT)

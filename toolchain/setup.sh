@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Perch's build and tests need (`make setup`), then
-# downloads the emulated board's kernel packages (boards/qemu-virt-arm64/fetch.sh, into
-# ~/.cache/perch). Idempotent: when everything is present it changes nothing and needs no
+# downloads the emulated boards' kernel packages (boards/qemu-virt-arm64/fetch.sh for each
+# boards/qemu-virt-*/ with a vm.conf, into ~/.cache/perch). Idempotent: when everything is present it changes nothing and needs no
 # network. Swift itself (6.3.1, at /opt/swift or on PATH) is a prerequisite, not
 # installed here.
 set -euo pipefail
@@ -47,11 +47,15 @@ for arch in "${FOREIGN_ARCHITECTURES[@]}"; do
 done
 
 fetch_emulated_board() {
-    local start=$SECONDS fetch
+    local start=$SECONDS fetch conf
     fetch="$(dirname "$0")/../boards/qemu-virt-arm64/fetch.sh"
-    # Stale package lists name a kernel the archive no longer has: refresh them once.
-    "$fetch" || { "${SUDO[@]}" apt-get update -q && "$fetch"; }
-    echo "setup: emulated board packages ready ($((SECONDS - start)) s)"
+    for conf in "$(dirname "$0")"/../boards/qemu-virt-*/vm.conf; do
+        conf=${conf%/vm.conf}
+        export PERCH_VM_BOARD=${conf##*/}
+        # Stale package lists name a kernel the archive no longer has: refresh them once.
+        "$fetch" || { "${SUDO[@]}" apt-get update -q && "$fetch"; }
+    done
+    echo "setup: emulated boards' packages ready ($((SECONDS - start)) s)"
 }
 
 if [ ${#missing[@]} -eq 0 ] && [ $need_update -eq 0 ]; then

@@ -16,8 +16,8 @@ enum SupervisedBudget {
     static let maxStateBytes = 64 << 10
     /// Fuel for one `perch_save` or `perch_restore` call: they must not stall a swap.
     static let stateCallFuel = 1_000_000
-    /// How often an app waiting for a GPIO edge looks again (`PolledEdgeGPIO`): the edge
-    /// latency, for about 200 short slices a second while it waits.
+    /// How often an app waiting for a GPIO edge looks again when the board's GPIO has no
+    /// event descriptors to wake it (the simulated board, `ServedGPIO`).
     static let edgePollNanoseconds: UInt64 = 5_000_000
 }
 
@@ -37,7 +37,8 @@ final class PerchReadyModule: HostModule {
 
 /// Runs supervised apps with the in-place interpreter: each app gets its own arena of
 /// the manifest's size, WASI whose only files are stdout/stderr (captured for `perch logs`),
-/// the `perch` module, and device modules limited to the manifest's grants.
+/// the `perch` module, and device modules limited to the manifest's grants, over the
+/// board seen through the app's own `ServedGPIO`.
 final class InterpreterAppRunner: AppRunner {
     let clock: any PlatformClock
     let random: any RandomSource
@@ -82,9 +83,12 @@ final class InterpreterAppRunner: AppRunner {
         let ready = PerchReadyModule()
         linker.register(host: ready)
         var devices: DeviceHost? = nil
+        var edges: ServedGPIO? = nil
         if let board {
+            let served = board.served()
+            edges = served.gpio
             do throws(DeviceSetupError) {
-                devices = try DeviceHost(board: board, grants: grants)
+                devices = try DeviceHost(board: served.board, grants: grants)
             } catch {
                 throw .instantiateFailed(error.message)
             }
@@ -114,7 +118,7 @@ final class InterpreterAppRunner: AppRunner {
         }
         return InterpretedApp(
             arena: arena, instance: instance, machine: machine, entry: entry, ready: ready, devices: devices,
-            output: output)
+            edges: edges, output: output)
     }
 }
 
@@ -133,20 +137,25 @@ final class InterpretedApp: AppInstance {
     var started = false
     let ready: PerchReadyModule
     var devices: DeviceHost?
+    /// The edge waits of its current suspension (nil without a board).
+    let edges: ServedGPIO?
     let output: AppOutputFiles
 
     init(arena: Arena, instance: Instance, machine: Machine, entry: UnsafeMutablePointer<FunctionRecord>,
-         ready: PerchReadyModule, devices: DeviceHost?, output: AppOutputFiles) {
+         ready: PerchReadyModule, devices: DeviceHost?, edges: ServedGPIO?, output: AppOutputFiles) {
         self.arena = arena
         self.instance = instance
         self.machine = machine
         self.entry = entry
         self.ready = ready
         self.devices = devices
+        self.edges = edges
         self.output = output
     }
 
     func run(fuel: UInt64) -> SliceOutcome {
+        // The last suspension is over, edge or not; a wait that goes on arms again.
+        edges?.disarm()
         let outcome: RunOutcome
         do throws(Trap) {
             if !started {
@@ -226,13 +235,19 @@ final class InterpretedApp: AppInstance {
     }
     func takeOutput() -> [String] { output.take() }
 
+    func wakeDescriptors(into descriptors: inout [Int32]) {
+        if let edges { descriptors += edges.armedDescriptors }
+    }
+
     func pauseForSwap() -> Bool {
         guard let devices else { return true }
+        edges?.disarm()
         devices.closeAll()
         return false
     }
 
     func discard() {
+        edges?.disarm()
         devices?.closeAll()
         devices = nil
         machine.abandon()

@@ -31,6 +31,11 @@ extension Command {
                     return ExitStatus.usage
                 }
             }
+            // libsodium is loaded at its first use; with keys to check, fail now, not at the first push.
+            if !keys.isEmpty && !Ed25519.start() {
+                printError("perch: --trust: " + Ed25519.unavailableMessage)
+                return ExitStatus.failure
+            }
             let linux = LinuxPlatform()
             // The same board files as `perch run --board`: sim, a file, or a board's folder.
             var board: OpenedBoard? = nil
@@ -53,7 +58,7 @@ extension Command {
                 printError("perch: store '\(storePath)': \(error.message)")
                 return ExitStatus.failure
             }
-            let runner = InterpreterAppRunner(clock: linux, random: linux, board: board?.devices.withPolledEdges())
+            let runner = InterpreterAppRunner(clock: linux, random: linux, board: board?.devices)
             let supervisor = Supervisor(store: store, trustedKeys: keys, runner: runner, config: config, clock: monotonicNanoseconds)
             // Unbuffered: the log must reach a pipe or file line by line (tests, systemd).
             supervisor.onLog = { printRaw($0 + "\n") }
@@ -90,16 +95,45 @@ extension Command {
     }
 }
 
-/// Apps run in fuel slices; between slices the links are polled, waiting only as long as
-/// no app is due. The simulated board's clock follows real time.
+/// Apps run in fuel slices; between slices one poll waits on the links and on the GPIO
+/// lines suspended apps wait on for an edge, only as long as no app is due. The
+/// simulated board's clock follows real time.
 private func serveLoop(_ supervisor: Supervisor, _ server: LinkServer, _ sim: SimBoard?, exitAfterSeconds: Int?) {
-    let start = monotonicNanoseconds()
-    let deadline = exitAfterSeconds.map { start &+ UInt64($0) &* 1_000_000_000 }
-    var last = start
-    var ledOn = sim?.level("LED") ?? false
+    let loop = ServeLoop(supervisor: supervisor, server: server, sim: sim)
+    let deadline = exitAfterSeconds.map { loop.last &+ UInt64($0) &* 1_000_000_000 }
     while true {
+        var waitLimitMs = 1000
+        if let deadline {
+            let now = monotonicNanoseconds()
+            if now >= deadline { break }
+            waitLimitMs = Int(min((deadline - now) / 1_000_000, 1000))
+        }
+        loop.round(waitLimitMs: waitLimitMs)
+    }
+}
+
+/// One round of `perch serve`: the due apps' slices, then the wait. Apart so that tests
+/// can run rounds.
+final class ServeLoop {
+    let supervisor: Supervisor
+    let server: LinkServer
+    let sim: SimBoard?
+    private(set) var last: UInt64
+    private var ledOn: Bool
+
+    init(supervisor: Supervisor, server: LinkServer, sim: SimBoard?) {
+        self.supervisor = supervisor
+        self.server = server
+        self.sim = sim
+        last = monotonicNanoseconds()
+        ledOn = sim?.level("LED") ?? false
+    }
+
+    /// Runs the apps that are due, then waits in one poll of the links and the suspended
+    /// apps' edge descriptors until an app is due, a link has work, an awaited edge comes
+    /// (its app is then due) or `waitLimitMs` passes.
+    func round(waitLimitMs: Int) {
         let now = monotonicNanoseconds()
-        if let deadline, now >= deadline { break }
         sim?.clock.advance(nanoseconds: now &- last)
         last = now
         let next = supervisor.runRound()
@@ -111,12 +145,10 @@ private func serveLoop(_ supervisor: Supervisor, _ server: LinkServer, _ sim: Si
                 supervisor.log("board", level ? "LED on" : "LED off")
             }
         }
-        var waitMs = 1000
-        if let next { waitMs = next == 0 ? 0 : Int(min((next - 1) / 1_000_000 + 1, 1000)) }  // rounded up, no overflow
-        if let deadline {
-            let left = deadline > now ? Int(min((deadline - now) / 1_000_000, 1000)) : 0
-            waitMs = min(waitMs, left)
+        var waitMs = waitLimitMs
+        if let next { waitMs = min(waitMs, next == 0 ? 0 : Int(min((next - 1) / 1_000_000 + 1, 1000))) }  // rounded up, no overflow
+        for index in server.service(timeoutMs: waitMs, wakeDescriptors: supervisor.wakeDescriptors()) {
+            supervisor.wake(readable: index)
         }
-        server.service(timeoutMs: waitMs)
     }
 }

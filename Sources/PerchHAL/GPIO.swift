@@ -125,8 +125,14 @@ public protocol GPIOController: AnyObject {
     /// (for that one sleep). False when the controller cannot: the waiter looks again
     /// after a short sleep instead.
     func wakeOnEdge(_ line: GPIOLineID) -> Bool
+    /// A descriptor that is readable while an edge is queued on the line (a Linux line's
+    /// event fd), for a runtime that waits in one `poll` of its own instead of sleeping on
+    /// the board clock (`perch serve`, with its links). Nil when the controller has none,
+    /// or the line was not requested with edges.
+    func edgeDescriptor(_ line: GPIOLineID) -> Int32?
 }
 
 extension GPIOController {
     public func wakeOnEdge(_ line: GPIOLineID) -> Bool { false }
+    public func edgeDescriptor(_ line: GPIOLineID) -> Int32? { nil }
 }

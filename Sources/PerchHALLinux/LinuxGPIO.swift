@@ -11,8 +11,11 @@ public final class LinuxGPIO: GPIOController {
     private var held: [Bool]
     /// Lines whose edge ends the next `sleepUntilEdge` (armed by `wakeOnEdge`).
     private var wakeArmed: [Bool]
-    /// Scratch for the armed lines' event descriptors; made once.
+    /// Scratch for the armed lines' event descriptors and their slots; made once.
     private var wakeDescriptors: [Int32]
+    private var wakeSlots: [Int]
+    /// The errno of a failed edge sleep, reported by the line's next `nextEdge` (0: none).
+    private var edgeSleepFailure: [Int32]
     /// NUL-terminated copies of the names a request passes to C; made once.
     private var chipName: [CChar]
     private var lineName: [CChar]
@@ -23,6 +26,8 @@ public final class LinuxGPIO: GPIOController {
         held = Array(repeating: false, count: Self.capacity)
         wakeArmed = Array(repeating: false, count: Self.capacity)
         wakeDescriptors = Array(repeating: -1, count: Self.capacity)
+        wakeSlots = Array(repeating: 0, count: Self.capacity)
+        edgeSleepFailure = Array(repeating: 0, count: Self.capacity)
         chipName = Array(repeating: 0, count: Self.nameCapacity)
         lineName = Array(repeating: 0, count: Self.nameCapacity)
     }
@@ -71,6 +76,7 @@ public final class LinuxGPIO: GPIOController {
         }
         lines[slot] = line
         held[slot] = true
+        edgeSleepFailure[slot] = 0
         return GPIOLineID(raw: Int32(slot))
     }
 
@@ -89,6 +95,11 @@ public final class LinuxGPIO: GPIOController {
 
     public func nextEdge(_ id: GPIOLineID) throws(GPIOError) -> GPIOEdgeEvent? {
         let slot = try heldSlot(id)
+        let failure = edgeSleepFailure[slot]
+        if failure != 0 {
+            edgeSleepFailure[slot] = 0
+            throw .system(errno: failure)
+        }
         var edge: Int32 = 0
         var timestamp: UInt64 = 0
         let result = perch_gpio_next_event(&lines[slot], &edge, &timestamp)
@@ -103,18 +114,28 @@ public final class LinuxGPIO: GPIOController {
         perch_gpio_release(&lines[slot])
         held[slot] = false
         wakeArmed[slot] = false
+        edgeSleepFailure[slot] = 0
     }
 
     /// Lines requested with edges have an event descriptor the next sleep can wait on.
     public func wakeOnEdge(_ id: GPIOLineID) -> Bool {
-        guard let slot = try? heldSlot(id), perch_gpio_event_fd(&lines[slot]) >= 0 else { return false }
-        wakeArmed[slot] = true
+        guard edgeDescriptor(id) != nil else { return false }
+        wakeArmed[Int(id.raw)] = true
         return true
+    }
+
+    /// The line's event descriptor (libgpiod's), readable while an edge is queued.
+    public func edgeDescriptor(_ id: GPIOLineID) -> Int32? {
+        guard let slot = try? heldSlot(id) else { return nil }
+        let descriptor = perch_gpio_event_fd(&lines[slot])
+        return descriptor >= 0 ? descriptor : nil
     }
 
     /// Sleeps up to `nanoseconds` in one `poll` of the armed lines' event descriptors,
     /// ending at the first queued edge, and disarms them. False (nothing slept) when no
-    /// line is armed.
+    /// line is armed. A poll that fails ends the sleep at once with the errno kept for
+    /// each armed line's next `nextEdge`: the waiting module gets an error naming its pin
+    /// instead of a `pending` that would send it straight back into the same poll.
     public func sleepUntilEdge(nanoseconds: UInt64) -> Bool {
         var count = 0
         for slot in 0..<Self.capacity where wakeArmed[slot] {
@@ -123,6 +144,7 @@ public final class LinuxGPIO: GPIOController {
             let descriptor = perch_gpio_event_fd(&lines[slot])
             if descriptor >= 0 {
                 wakeDescriptors[count] = descriptor
+                wakeSlots[count] = slot
                 count += 1
             }
         }
@@ -130,8 +152,12 @@ public final class LinuxGPIO: GPIOController {
         // poll counts milliseconds: round up so the sleep never ends before its time.
         let milliseconds = Int32(min((nanoseconds / 1_000_000) &+ (nanoseconds % 1_000_000 == 0 ? 0 : 1), UInt64(Int32.max)))
         let polled = Int32(count)
-        // An interrupted poll (-EINTR) just ends the sleep early, as an edge would.
-        _ = wakeDescriptors.withUnsafeBufferPointer { perch_wait_readable($0.baseAddress, polled, milliseconds) }
+        let result = wakeDescriptors.withUnsafeBufferPointer { perch_wait_readable($0.baseAddress, polled, milliseconds) }
+        // A signal (-EINTR) ends the sleep early, as an edge would: the waiter finds no
+        // edge and waits again for what is left of its timeout.
+        if result < 0 && result != -Int32(PERCH_EINTR) {
+            for index in 0..<count { edgeSleepFailure[wakeSlots[index]] = -result }
+        }
         return true
     }
 

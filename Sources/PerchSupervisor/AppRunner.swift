@@ -47,6 +47,15 @@ public protocol AppInstance: AnyObject {
     func pauseForSwap() -> Bool
     /// The instance will never run again: release everything it holds.
     func discard()
+    /// While the app is suspended: descriptors whose readability should resume it before
+    /// its wake-up time (the event fds of GPIO lines it waits on for an edge), appended to
+    /// `descriptors`. The serve loop polls them with its links (`Supervisor.wakeDescriptors`).
+    func wakeDescriptors(into descriptors: inout [Int32])
+}
+
+extension AppInstance {
+    /// An app that waits on nothing but time.
+    public func wakeDescriptors(into descriptors: inout [Int32]) {}
 }
 
 /// Turns verified module bytes into an instance (decode, validate, instantiate into the

@@ -1,15 +1,19 @@
 import CPerchSodium
 
-/// Ed25519 signatures (libsodium through `CPerchSodium`). Keys and signatures are plain
-/// byte arrays of the sizes below; anything of another size is simply not valid.
+/// Ed25519 signatures (libsodium through `CPerchSodium`, loaded at the first use). Keys and
+/// signatures are plain byte arrays of the sizes below; anything of another size is simply
+/// not valid.
 public enum Ed25519 {
     public static let publicKeySize = 32
     public static let secretKeySize = 64
     public static let seedSize = 32
     public static let signatureSize = 64
 
-    /// libsodium must be started once before use; false if it cannot be.
+    /// Loads and starts libsodium (once); false if it cannot be loaded or started.
     public static func start() -> Bool { perch_crypto_init() == 0 }
+
+    /// Why `start()` failed.
+    public static let unavailableMessage = "libsodium (libsodium.so.23) could not be loaded or started"
 
     public struct KeyPair: Sendable {
         public let publicKey: [UInt8]
@@ -35,7 +39,7 @@ public enum Ed25519 {
     public static func generate() -> KeyPair? {
         guard start() else { return nil }
         var seed = [UInt8](repeating: 0, count: seedSize)
-        seed.withUnsafeMutableBufferPointer { perch_crypto_random($0.baseAddress, seedSize) }
+        guard seed.withUnsafeMutableBufferPointer({ perch_crypto_random($0.baseAddress, seedSize) }) == 0 else { return nil }
         return keyPair(seed: seed)
     }
 

@@ -33,7 +33,7 @@ public struct KeyFile {
             case .readableByOthers(let path, let mode):
                 return "secret key file '\(path)' is readable by others (mode 0" + String(mode, radix: 8) + "); chmod 600 it"
             case .writeFailed(let path, let errno): return "cannot write key file '\(path)' (errno \(errno))"
-            case .cryptoUnavailable: return "libsodium could not be initialised"
+            case .cryptoUnavailable: return Ed25519.unavailableMessage
             }
         }
     }

@@ -71,6 +71,8 @@ public final class Supervisor {
     }
 
     var apps: [LiveApp] = []
+    /// Whose descriptor is at each index of the last `wakeDescriptors()`.
+    var wakeOwners: [(app: LiveApp, instance: any AppInstance)] = []
     var sessionUploads: [(session: Int, app: String)] = []
     var logLines: [(sequence: UInt32, text: String)] = []
     var nextLogSequence: UInt32 = 1
@@ -240,6 +242,17 @@ public final class Supervisor {
             }
             guard app.state == .running || app.state == .swapping, let instance = app.instance else { continue }
             if now < app.wakeAt {
+                // A new module waiting (an edge wait can suspend it for a minute) has
+                // passed its health window once the window ends without a failure.
+                if let startedAt = app.swap?.startedAt {
+                    let windowEnd = startedAt &+ config.healthWindowNanoseconds
+                    if now >= windowEnd {
+                        passHealth(app, why: "health window")
+                        continue
+                    }
+                    due(min(app.wakeAt, windowEnd), now)
+                    continue
+                }
                 due(app.wakeAt, now)
                 continue
             }
@@ -306,6 +319,30 @@ public final class Supervisor {
             due(app.wakeAt, after)
         }
         return next
+    }
+
+    /// The descriptors of the suspended apps' `wakeDescriptors`, for the serve loop's one
+    /// poll; `wake(readable:)` afterwards resumes the apps whose descriptors were readable.
+    public func wakeDescriptors() -> [Int32] {
+        var descriptors: [Int32] = []
+        wakeOwners.removeAll(keepingCapacity: true)
+        let now = clock()
+        for app in apps where app.restartAt == nil && (app.state == .running || app.state == .swapping) && now < app.wakeAt {
+            guard let instance = app.instance else { continue }
+            let first = descriptors.count
+            instance.wakeDescriptors(into: &descriptors)
+            for _ in first..<descriptors.count { wakeOwners.append((app, instance)) }
+        }
+        return descriptors
+    }
+
+    /// Resumes (at the next round) the app whose descriptor was at `index` of the last
+    /// `wakeDescriptors()`, unless it has since been swapped, stopped or removed.
+    public func wake(readable index: Int) {
+        guard index >= 0, index < wakeOwners.count else { return }
+        let (app, instance) = wakeOwners[index]
+        guard app.instance === instance, app.state == .running || app.state == .swapping else { return }
+        app.wakeAt = 0
     }
 
     private func recordLatency(_ app: String, _ ns: UInt64) {
@@ -470,6 +507,9 @@ public final class Supervisor {
         }
         guard !trustedKeys.isEmpty else {
             return .failure(Refusal(.untrustedSignature, "this device trusts no keys (serve --trust KEYFILE)"))
+        }
+        guard Ed25519.start() else {
+            return .failure(Refusal(.untrustedSignature, "cannot check signatures: " + Ed25519.unavailableMessage))
         }
         guard trustedKeys.contains(where: { Ed25519.verify(signature: signature, message: manifestBytes, publicKey: $0) }) else {
             return .failure(Refusal(.untrustedSignature, "signature does not verify with any trusted key"))

@@ -151,9 +151,17 @@ public final class LinkServer {
         return nextSession
     }
 
-    /// One round: waits up to `timeoutMs` for link activity, accepts, reads, answers, and
-    /// sends whatever the supervisor has queued.
-    public func service(timeoutMs: Int) {
+    /// The most descriptors one `service` polls (perch_link_poll's table).
+    static let pollCapacity = 64
+    /// How soon wake descriptors left out of a full poll table are looked at again.
+    static let overflowWaitMs = 5
+
+    /// One round: waits up to `timeoutMs` for link activity or for one of `wakeDescriptors`
+    /// to become readable, accepts, reads, answers, and sends whatever the supervisor has
+    /// queued. Returns the indices of the readable `wakeDescriptors` (one poll covers
+    /// both, so an app's GPIO edge ends the wait at once).
+    @discardableResult
+    public func service(timeoutMs: Int, wakeDescriptors: [Int32] = []) -> [Int] {
         flushOutbox()
         var fds: [Int32] = []
         var events: [Int16] = []
@@ -166,8 +174,18 @@ public final class LinkServer {
             fds.append(c.fd)
             events.append(Int16(PERCH_POLL_IN) | (c.output.isEmpty ? 0 : Int16(PERCH_POLL_OUT)))
         }
+        let linkCount = fds.count
+        // Links (at most 18) and GPIO lines (LinuxGPIO holds 32) fit; should more ever
+        // come, those left out are looked at again soon instead of at their edge.
+        let wakeCount = max(0, min(wakeDescriptors.count, Self.pollCapacity - linkCount))
+        for index in 0..<wakeCount {
+            fds.append(wakeDescriptors[index])
+            events.append(Int16(PERCH_POLL_IN))
+        }
+        let timeout = wakeCount < wakeDescriptors.count ? min(timeoutMs, Self.overflowWaitMs) : timeoutMs
         var revents = [Int16](repeating: 0, count: fds.count)
-        let n = perch_link_poll(fds, events, &revents, Int32(fds.count), Int32(timeoutMs))
+        let n = perch_link_poll(fds, events, &revents, Int32(fds.count), Int32(timeout))
+        var readable: [Int] = []
         if n > 0 {
             var index = 0
             if listener >= 0 {
@@ -180,7 +198,14 @@ public final class LinkServer {
                 if r & Int16(PERCH_POLL_IN | PERCH_POLL_ERROR) != 0 { readAvailable(c) }
                 if r & Int16(PERCH_POLL_OUT) != 0 { writePending(c) }
             }
+            // An error on a line's descriptor (it was closed) also resumes its app, whose
+            // next gpio call then reports the failure.
+            for wake in 0..<wakeCount where revents[linkCount + wake] & Int16(PERCH_POLL_IN | PERCH_POLL_ERROR) != 0 {
+                readable.append(wake)
+            }
         }
+        // Those left out of the table get their apps resumed to look for themselves.
+        for wake in wakeCount..<wakeDescriptors.count { readable.append(wake) }
         let now = monotonicNanoseconds()
         for c in connections where !c.closed && c.parser.pendingBytes > 0 && now &- c.lastInput > idleNanoseconds {
             c.parser.linkIdle { event in self.onFrameEvent(event, c) }
@@ -192,6 +217,7 @@ public final class LinkServer {
             perch_link_close(c.fd)
         }
         connections.removeAll { $0.closed }
+        return readable
     }
 
     private func acceptAll() {

@@ -4,11 +4,13 @@ import PerchSupervisor
 import Testing
 @testable import PerchCLI
 
-/// Runs the `perch` executable; returns its exit status and standard output.
-func runPerch(_ arguments: [String]) throws -> (status: Int32, output: String) {
+/// Runs the `perch` executable (with `environment` added to this process's); returns its
+/// exit status and output (stdout and stderr).
+func runPerch(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: perchBinary!)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe()
     process.standardOutput = out
     process.standardError = out

@@ -23,7 +23,7 @@ private func error(_ text: String) -> BoardFileError? {
 private let header = "name = t\nplatform = linux\nram = 8M\narena = 1M\n"  // lines 1-4
 
 @Suite struct BoardFileTests {
-    @Test(arguments: ["rpi4", "rpi-zero2", "mps2-an386", "qemu-virt-arm64", "sim"])
+    @Test(arguments: ["rpi4", "rpi-zero2", "mps2-an386", "qemu-virt-arm64", "qemu-virt-armv7", "sim"])
     func everyShippedBoardParses(_ name: String) throws {
         let text = try String(contentsOf: packageRoot.appendingPathComponent("boards/\(name)/board.txt"), encoding: .utf8)
         let board = try parse(text)

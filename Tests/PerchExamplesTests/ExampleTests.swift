@@ -83,6 +83,27 @@ import Testing
             [(0, true), (5000, false), (8000, true)], by: ==))
     }
 
+    /// i2c-probe reads what the simulated BME280 holds, and refuses arguments it cannot
+    /// use by name instead of reading one byte (it once turned a bad COUNT into 1).
+    @Test func i2cProbeReadsARegisterAndRefusesBadArguments() throws {
+        let (read, readOutput, _) = try runExample("i2c-probe", arguments: ["i2c1", "0x76", "0xd0", "1"], grants: ["i2c:i2c1"])
+        #expect(read.status == 0)
+        #expect(readOutput == "i2c1 0x76 register 0xd0: 60\n")  // the BME280's chip id
+        let refusals: [([String], String)] = [
+            (["0x76", "0xd0", "0"], "i2c-probe: COUNT '0' is not a byte count (1 to 32)\n"),
+            (["0x76", "0xd0", "33"], "i2c-probe: COUNT '33' is not a byte count (1 to 32)\n"),
+            (["0x76", "0xd0", "two"], "i2c-probe: COUNT 'two' is not a byte count (1 to 32)\n"),
+            (["0x76", "0xd0", "-1"], "i2c-probe: COUNT '-1' is not a byte count (1 to 32)\n"),
+            (["0x76", "0x100", "1"], "i2c-probe: REGISTER '0x100' is not a register number (0 to 0xff)\n"),
+            (["0x7g", "0", "1"], "i2c-probe: ADDRESS '0x7g' is not a number\n"),
+        ]
+        for (arguments, message) in refusals {
+            let (report, output, _) = try runExample("i2c-probe", arguments: ["i2c1"] + arguments, grants: ["i2c:i2c1"])
+            #expect(report.status == 2, "\(arguments)")
+            #expect(output == message)
+        }
+    }
+
     @Test func boardSetUpErrorsAreReported() throws {
         let base = Platform(clock: SimulatedClock(), random: DeterministicRandom(), files: MemoryFileSystem())
         let sim = SimBoard.standardFile

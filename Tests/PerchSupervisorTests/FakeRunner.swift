@@ -11,6 +11,7 @@ enum FakeBehaviour: UInt8 {
     case arenaTooSmall = 5 // rejected by "instantiation"
     case trapsLater = 6    // healthy for 3 slices, then traps every time
     case loopsLater = 7    // healthy for 3 slices, then never yields again
+    case waitsLong = 8     // suspends for a minute each slice (an edge wait with no edge)
 }
 
 final class FakeInstance: AppInstance {
@@ -33,6 +34,7 @@ final class FakeInstance: AppInstance {
         case .callsReady: return .ready
         case .trapsLater: return slices > 3 ? .trapped(reason: "integer divide by zero") : .suspended(wakeAfterNanoseconds: 0)
         case .loopsLater: return slices > 3 ? .outOfFuel : .suspended(wakeAfterNanoseconds: 0)
+        case .waitsLong: return .suspended(wakeAfterNanoseconds: 60_000_000_000)
         default:
             if slices == 1 { output.append("hello from v\(version)") }
             return .suspended(wakeAfterNanoseconds: 1_000)
@@ -47,6 +49,9 @@ final class FakeInstance: AppInstance {
     var holdsLine = false
     func pauseForSwap() -> Bool { !holdsLine }
     func discard() { discarded = true }
+    /// What it waits on while suspended (a GPIO line's event descriptor, say).
+    var waitsOn: [Int32] = []
+    func wakeDescriptors(into descriptors: inout [Int32]) { descriptors += waitsOn }
 }
 
 final class FakeRunner: AppRunner {

@@ -1,4 +1,5 @@
 import CPerchLinkSys
+import Glibc
 import Testing
 @testable import PerchLink
 @testable import PerchSupervisor
@@ -123,6 +124,25 @@ final class ServedHarness {
         #expect(served.h.status()?.committedVersion == 1)
         // A speed with no termios constant is refused up front.
         #expect(throws: LinkIOError.self) { try openSerial(slavePath, baud: 12345) }
+    }
+
+    /// `service` polls extra descriptors (apps' GPIO edge fds) in the same poll as the
+    /// links and says which were readable: a readable one ends a long wait.
+    @Test func serviceReportsReadableWakeDescriptorsFromTheSamePoll() throws {
+        let served = try ServedHarness()
+        _ = try served.server.listen(host: "127.0.0.1", port: 0)
+        var quiet: [Int32] = [0, 0]
+        var ready: [Int32] = [0, 0]
+        #expect(pipe(&quiet) == 0 && pipe(&ready) == 0)
+        defer { for fd in quiet + ready { close(fd) } }
+        #expect(served.server.service(timeoutMs: 0, wakeDescriptors: [quiet[0], ready[0]]).isEmpty)
+        var byte: UInt8 = 1
+        #expect(write(ready[1], &byte, 1) == 1)
+        #expect(served.server.service(timeoutMs: 60_000, wakeDescriptors: [quiet[0], ready[0]]) == [1])
+        // More than the poll table holds (64, the listener included): those left out
+        // are reported too, so their apps look for themselves.
+        let many = [Int32](repeating: quiet[0], count: 70)
+        #expect(served.server.service(timeoutMs: 60_000, wakeDescriptors: many) == Array(63..<70))
     }
 
     @Test func linkTargetsParse() {

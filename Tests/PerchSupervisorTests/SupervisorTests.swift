@@ -302,6 +302,56 @@ func errorCode(_ replies: [Message]) -> LinkErrorCode? {
         #expect(h.runner.latest(1)?.discarded == true)
     }
 
+    /// A new module that waits (for an edge that does not come) longer than the health
+    /// window is committed when the window ends, not when its wait does.
+    @Test func appSuspendedThroughItsHealthWindowIsCommittedWhenTheWindowEnds() throws {
+        let h = try Harness()
+        let module = fakeModule(.waitsLong)
+        #expect(h.upload(module, signedDeploy(module, version: 1)).isEmpty)
+        #expect(h.run(rounds: 3).isEmpty)
+        let next = try #require(h.supervisor.runRound())
+        #expect(next <= h.supervisor.config.healthWindowNanoseconds, "the loop must wake for the window's end")
+        h.clock.advance(ms: 2000)
+        guard case .swapResult(let version, let note)? = h.run(rounds: 1).first else {
+            Issue.record("not committed: \(h.supervisor.logs(app: "", since: 0).text)")
+            return
+        }
+        #expect(version == 1 && note.contains("health window"))
+        #expect(h.runner.latest(1)?.slices == 1)
+        #expect(h.status()?.committedVersion == 1 && h.status()?.state == .running)
+    }
+
+    /// The serve loop polls what suspended apps wait on; a readable one resumes its app
+    /// before its wake-up time. A wake for an instance swapped out since is ignored.
+    @Test func wakeDescriptorsOfSuspendedAppsResumeThem() throws {
+        let h = try Harness()
+        let module = fakeModule(.waitsLong)
+        #expect(h.upload(module, signedDeploy(module, version: 1)).isEmpty)
+        _ = h.run(rounds: 1)
+        h.clock.advance(ms: 2000)
+        _ = h.run(rounds: 1)
+        let v1 = try #require(h.runner.latest(1))
+        #expect(h.status()?.committedVersion == 1)
+        #expect(h.supervisor.wakeDescriptors().isEmpty)  // it waits on nothing yet
+        v1.waitsOn = [41, 42]
+        #expect(h.supervisor.wakeDescriptors() == [41, 42])
+        let slices = v1.slices
+        _ = h.run(rounds: 3)
+        #expect(v1.slices == slices)  // asleep for a minute
+        h.supervisor.wake(readable: 1)
+        _ = h.run(rounds: 1)
+        #expect(v1.slices == slices + 1)
+        #expect(h.supervisor.wakeDescriptors() == [41, 42])  // suspended again
+
+        let newer = fakeModule(.waitsLong, seed: 3)
+        #expect(h.upload(newer, signedDeploy(newer, version: 2)).isEmpty)
+        _ = h.run(rounds: 1)  // v2 has replaced v1 (its health window is running)
+        let v2 = try #require(h.runner.latest(2))
+        h.supervisor.wake(readable: 0)  // v1's, from before the swap
+        _ = h.run(rounds: 1)
+        #expect(v2.slices == 1 && v1.slices == slices + 1)
+    }
+
     @Test func restartDuringHealthWindowRunsThePreviousVersion() throws {
         let h = try Harness()
         try h.install(.healthy, version: 1)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# build.sh: the emulated board's boot files, from the fetched packages (fetch.sh, run on
-# demand): out/qemu-virt-arm64/{vmlinuz,initramfs.cpio.gz}.
+# build.sh: an emulated board's boot files, from the fetched packages (fetch.sh, run on
+# demand): out/<board>/{vmlinuz,initramfs.cpio.gz}, for PERCH_VM_BOARD (vm-board.sh).
 #   1. gpio-sim, irq_sim, i2c-stub and perch-i2c-fake as out-of-tree modules for the
 #      exact Debian kernel (its headers, same upload)
-#   2. an initramfs: busybox, those modules and their dependencies, the aarch64 glibc
+#   2. an initramfs: busybox, those modules and their dependencies, the board's glibc
 #      loader and libraries plus libgpiod 1.6 (perch is a dynamic glibc binary that
 #      dlopens libgpiod), and guest/ (init and the device setup).
 # perch and the modules it runs come in at boot through a 9p share (vm.sh --share), so
@@ -11,13 +11,12 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-CACHE=${PERCH_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/perch/qemu-virt-arm64}
-OUT=${PERCH_VM_OUT:-$REPO/out/qemu-virt-arm64}
+. "$HERE/vm-board.sh"
 [ -f "$CACHE/env" ] || "$HERE/fetch.sh"
 # shellcheck disable=SC1091
 . "$CACHE/env"
 
-if [ -f "$OUT/initramfs.cpio.gz" ] && [ -z "$(find "$HERE" "$CACHE/env" -newer "$OUT/initramfs.cpio.gz" -type f -print -quit)" ]; then
+if [ -f "$OUT/initramfs.cpio.gz" ] && [ -z "$(find "$HERE" "$VM_BOARD_DIR" "$CACHE/env" -newer "$OUT/initramfs.cpio.gz" -type f -print -quit)" ]; then
     echo "build: $OUT is up to date"
     exit 0
 fi
@@ -27,23 +26,23 @@ mkdir -p "$OUT/kmod"
 # 1. modules
 cp "$HERE"/kmod/* "$OUT/kmod/"
 ln -s "$SRC" "$OUT/kmod/upstream"
-make -s -C "$HDIR" M="$OUT/kmod" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- -j"$(nproc)" modules \
+make -s -C "$HDIR" M="$OUT/kmod" ARCH="$VM_KERNEL_ARCH" CROSS_COMPILE="$VM_GNU_TRIPLE-" -j"$(nproc)" modules \
     > "$OUT/kmod/build.log" 2>&1 || { cat "$OUT/kmod/build.log"; echo "build: module build failed" >&2; exit 4; }
 
 # 2. initramfs
 R=$OUT/rootfs
-mkdir -p "$R"/{bin,dev,proc,sys,tmp,host,etc,lib/modules,lib/aarch64-linux-gnu}
+mkdir -p "$R"/{bin,dev,proc,sys,tmp,host,etc,lib/modules,lib/"$VM_GNU_TRIPLE"}
 cp "$BUSYBOX" "$R/bin/busybox"
 cp "$HERE"/guest/* "$R/"
 mv "$R/init.sh" "$R/init"
 chmod +x "$R/init" "$R"/*.sh
-MULTIARCH=/usr/lib/aarch64-linux-gnu
-CROSS_LIB=/usr/aarch64-linux-gnu/lib
-cp -L "$CROSS_LIB/ld-linux-aarch64.so.1" "$R/lib/"
-for lib in libc.so.6 libm.so.6; do cp -L "$CROSS_LIB/$lib" "$R/lib/aarch64-linux-gnu/"; done
+MULTIARCH=/usr/lib/$VM_GNU_TRIPLE
+CROSS_LIB=/usr/$VM_GNU_TRIPLE/lib
+cp -L "$CROSS_LIB/$VM_LOADER" "$R/lib/"
+for lib in libc.so.6 libm.so.6; do cp -L "$CROSS_LIB/$lib" "$R/lib/$VM_GNU_TRIPLE/"; done
 for lib in libgpiod.so.2 libsodium.so.23; do
-    [ -e "$MULTIARCH/$lib" ] || { echo "build: $MULTIARCH/$lib missing (make setup installs libgpiod-dev:arm64, libsodium-dev:arm64)" >&2; exit 5; }
-    cp -L "$MULTIARCH/$lib" "$R/lib/aarch64-linux-gnu/"
+    [ -e "$MULTIARCH/$lib" ] || { echo "build: $MULTIARCH/$lib missing (make setup installs libgpiod-dev:$VM_DEB_ARCH, libsodium-dev:$VM_DEB_ARCH)" >&2; exit 5; }
+    cp -L "$MULTIARCH/$lib" "$R/lib/$VM_GNU_TRIPLE/"
 done
 
 # The wanted modules with their dependencies (modinfo's depends=), in load order.

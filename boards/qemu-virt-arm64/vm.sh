@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# vm.sh: boots the emulated board (Debian 12's arm64 kernel under qemu-system-aarch64
-# -M virt, TCG) with build.sh's initramfs, runs one script inside and exits with its status.
+# vm.sh: boots an emulated board (PERCH_VM_BOARD, default qemu-virt-arm64: Debian 12's
+# kernel under QEMU -M virt, TCG, as its vm.conf says) with build.sh's initramfs, runs one
+# script inside and exits with its status.
 #
 #   vm.sh [--share DIR] [--run GUEST_PATH] [--forward HOST:GUEST]... [--uart socket|pty]
 #         [--info FILE] [--console FILE] [--quiet] [--timeout SECONDS] [--mem MIB]
@@ -23,11 +24,12 @@
 #
 # Exit status: the guest script's status; 124 timeout; 125 the guest never reported.
 # Guest side: init.sh (devices ready, PERCH-VM: ready), board-devices.sh (gpio-sim and
-# I2C device locations in PERCH_* variables). The guest is 10.0.2.15, its gateway 10.0.2.2.
+# I2C device locations in PERCH_* variables; PERCH_VM_BOARD, the board's name). The guest
+# is 10.0.2.15, its gateway 10.0.2.2.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-OUT=${PERCH_VM_OUT:-$REPO/out/qemu-virt-arm64}
+. "$HERE/vm-board.sh"
 share= run= uart=socket info= console= quiet=0 timeout=300 mem=512
 forwards=()
 while [ $# -gt 0 ]; do
@@ -70,9 +72,10 @@ done
 if [ "$uart" = pty ]; then uart_chardev="pty,id=uart"
 else uart_chardev="socket,id=uart,path=$work/uart.sock,server=on,wait=off"; fi
 
-append="console=ttyAMA0 panic=-1 quiet loglevel=3"
+append="console=ttyAMA0 panic=-1 quiet loglevel=3 perch.board=$VM_BOARD"
 [ -z "$run" ] || append+=" perch.run=$run"
-qemu=(qemu-system-aarch64 -M virt -cpu cortex-a53 -m "$mem" -smp 1 -nodefaults -display none -no-reboot
+read -ra qemu <<<"$VM_QEMU"
+qemu+=(-m "$mem" -smp 1 -nodefaults -display none -no-reboot
       -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.cpio.gz" -append "$append"
       -chardev "file,id=console,path=$console" -serial chardev:console
       -chardev "$uart_chardev" -device pci-serial,chardev=uart

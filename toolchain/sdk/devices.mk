@@ -11,12 +11,8 @@ DEVICE_EXAMPLES := $(EXAMPLES_OUT)/blink.wasm $(EXAMPLES_OUT)/button.wasm \
 
 examples: $(DEVICE_EXAMPLES)
 
-define device_example
-$(EXAMPLES_OUT)/$(1).wasm: examples/$(1)/$(1).c toolchain/sdk/perch.h | $(EXAMPLES_OUT)
-	@test -n "$(WASM_RT)" || { echo "no wasm32 compiler-rt: apt-get install libclang-rt-dev-wasm32" >&2; exit 1; }
-	$(GUEST_CC) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) $(GUEST_CFLAGS) -I toolchain/sdk $$< -o $$@ $(GUEST_LDFLAGS)
-endef
-$(foreach example,blink button weather thermostat i2c-probe,$(eval $(call device_example,$(example))))
+# The C ones, by the one C-example recipe of toolchain/examples.mk.
+$(foreach example,blink button weather thermostat i2c-probe,$(eval $(call c_example,$(example))))
 
 # swift-blink (Embedded Swift, against the guest SDK package) is built by the swift-%
 # rule of toolchain/examples.mk.

@@ -2,7 +2,7 @@
 # PID 1 of the emulated board: mounts the usual file systems, loads the simulator modules,
 # creates the board's devices (board-devices.sh), mounts the host share on /host, brings
 # up the network, then runs the script named on the kernel command line
-# (perch.run=/host/PATH) and powers off. Its exit status is printed as PERCH-VM-EXIT=N,
+# (perch.run=/host/PATH; perch.board=NAME becomes PERCH_VM_BOARD) and powers off. Its exit status is printed as PERCH-VM-EXIT=N,
 # which vm.sh returns. Without perch.run a shell runs on the console.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -34,7 +34,10 @@ fi
 board_devices_up || echo "PERCH-VM: board devices incomplete"
 run=
 for argument in $(cat /proc/cmdline); do
-    case $argument in perch.run=*) run=${argument#perch.run=} ;; esac
+    case $argument in
+        perch.run=*) run=${argument#perch.run=} ;;
+        perch.board=*) export PERCH_VM_BOARD=${argument#perch.board=} ;;
+    esac
 done
 echo "PERCH-VM: ready at uptime $(cut -d' ' -f1 /proc/uptime) s, kernel $(uname -r)"
 if [ -n "$run" ]; then

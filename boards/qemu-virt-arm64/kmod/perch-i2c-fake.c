@@ -9,7 +9,8 @@
  *     pointer and stores d0.. at reg, reg+1, ...; reads return bytes from the pointer,
  *     incrementing it.
  *   word chips (TMP102-like): 16-bit registers; a write [reg] selects one, [reg, msb, lsb]
- *     also stores it; reads return the selected register MSB first, repeated.
+ *     also stores it, [reg, msb] fails with -EIO; reads return the selected register MSB
+ *     first, repeated.
  *
  * The test writes a chip's registers over the bus itself before perch reads them, so
  * nothing is read-only here. An address without a chip NAKs with -ENXIO.
@@ -70,6 +71,12 @@ static int transfer_word_chip(struct word_chip *chip, struct i2c_msg *msg)
 		chip->pointer = msg->buf[0];
 	if (msg->len >= 3)
 		chip->regs[chip->pointer] = msg->buf[1] << 8 | msg->buf[2];
+	/*
+	 * [reg, msb] is half a register write: a TMP102 would take the pointer and drop the
+	 * byte. Stricter here on purpose: a driver (Perch's or a test's loader) that sends
+	 * half a word gets a bus error instead of later reading a register it believes it
+	 * wrote.
+	 */
 	return msg->len == 2 ? -EIO : 0;
 }
 

@@ -1,15 +1,18 @@
 # The emulated-kernel tier, inside the guest (vm.sh --share <repo> --run /host/<this>):
-# the aarch64 perch runs the device examples through its Linux backend (libgpiod on
-# gpio-sim, /dev/i2c-N on perch-i2c-fake and i2c-stub) while this script plays the
-# outside world: it watches and drives the gpio-sim lines through sysfs and loads the fake
-# chips' registers over the bus. Each example must print what it prints on the simulated
-# board (examples/NAME/expected-output.txt, timestamps aside: this clock is real).
+# the board's perch (its vm.conf's VM_PERCH, aarch64 or armv7; init sets PERCH_VM_BOARD)
+# runs the device examples through its Linux backend (libgpiod on gpio-sim, /dev/i2c-N on
+# perch-i2c-fake and i2c-stub) while this script plays the outside world: it watches and
+# drives the gpio-sim lines through sysfs and loads the fake chips' registers over the bus.
+# Each example must print what it prints on the simulated board
+# (examples/NAME/expected-output.txt, timestamps aside: this clock is real).
 # One line per check: `CHECK pass NAME` or `CHECK FAIL NAME: why`; exit status = failures.
 REPO=/host
-PERCH=$REPO/out/aarch64/perch
-BOARD=$REPO/boards/qemu-virt-arm64
+TESTS=$(dirname "$0")
+BOARD=$REPO/boards/$PERCH_VM_BOARD
+. $BOARD/vm.conf
+PERCH=$REPO/$VM_PERCH
 MODULES=$REPO/out/examples
-CHIPS=$BOARD/tests/fake-chips.txt
+CHIPS=$TESTS/fake-chips.txt
 LED=$PERCH_GPIO_SIM/sim_gpio0
 BUTTON=$PERCH_GPIO_SIM/sim_gpio1
 T=/tmp/perch-tests
@@ -24,7 +27,7 @@ check() {
     shift
     if "$@"; then pass "$name"; else fail "$name" "$*"; fi
 }
-. $BOARD/tests/gpio-lines.sh
+. $TESTS/gpio-lines.sh
 # The output without the leading "N ms: " (simulated time there, real time here).
 untimed() { sed -E 's/^[0-9]+ ms: //' "$1"; }
 # same_output NAME FILE [EXAMPLE]: FILE (NAME's output) is what EXAMPLE (default NAME)
@@ -76,6 +79,7 @@ echo pull-down > $BUTTON/pull
 $RUN --grant gpio:LED --grant gpio:BUTTON $MODULES/button.wasm > $T/button.out 2>&1 &
 pid=$!
 check "button holds BUTTON" wait_held BUTTON
+check "button watches BUTTON's edges" wait_watched $BUTTON
 echo pull-up > $BUTTON/pull
 check "first press turned the LED on" wait_level $LED 1
 echo pull-down > $BUTTON/pull
@@ -119,7 +123,7 @@ weather() {
 weather weather "$BOARD"
 # The same chip behind the SMBus-only i2c-stub: every driver transfer goes through
 # perch's SMBus fallback (read byte data, I2C block reads, write byte data).
-weather weather-over-smbus "$BOARD/tests/smbus-board.txt" stub
+weather weather-over-smbus "$TESTS/smbus-board.txt" stub
 
 # --- thermostat: the TMP102 drives the heater output ------------------------------------
 load temperature

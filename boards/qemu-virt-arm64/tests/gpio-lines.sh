@@ -27,3 +27,16 @@ wait_held() {
         sleep 0.05
     done
 }
+
+# wait_watched LINE: until perch watches the line's edges: its interrupt, named after the
+# consumer, is requested (irq_sim numbers them by line offset). Between the request that
+# wait_held sees and this, a level change is no edge to anyone, and the request's bias may
+# still overwrite a pull set from outside. False after 10 s.
+wait_watched() {
+    local tries=0
+    until grep -qE "irq_sim +${1##*sim_gpio} +Edge +perch\$" /proc/interrupts; do
+        tries=$((tries + 1))
+        [ $tries -lt 200 ] || return 1
+        sleep 0.05
+    done
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Issue #7 end to end on the emulated board: the aarch64 `perch serve` runs in the guest
+# Issue #7 end to end on an emulated board (PERCH_VM_BOARD, vm-board.sh): the board's
+# `perch serve` (aarch64 or armv7, vm.conf's VM_PERCH) runs in the guest
 # on the board's Linux GPIO (gpio-sim); the host `perch push`es blink v1 (LED toggles every
 # 500 ms) then v2 (every 150 ms) over the guest's UART (a host pty), then the same pair
 # again over TCP (QEMU user networking forwarded to loopback), and after each swap the
@@ -7,24 +8,26 @@
 # Then bench's bigmodule.wasm over TCP for the swap latency, an app waiting for GPIO
 # edges (examples/button, presses made in gpio-sim), and perch serve's RSS.
 #
-# Needs out/aarch64/perch (make cross-aarch64), the host perch ($PERCH_HOST, default
+# Needs the board's perch (make cross-aarch64 / cross-armv7), the host perch ($PERCH_HOST, default
 # .build/debug/perch), wat2wasm, the board image (build.sh). Prints `CHECK pass|FAIL`
 # lines, `E2E-MEASURED` lines (emulated figures) and
 #   emulated supervisor e2e: N passed, M failed
-# Exit status: 0 when nothing failed. Console: out/test/supervisor-e2e-console.log.
+# Exit status: 0 when nothing failed. Console: out/test/<board>-supervisor-e2e-console.log.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-BOARD=$(cd "$HERE/.." && pwd)
-REPO=$(cd "$BOARD/../.." && pwd)
+SCRIPTS=$(cd "$HERE/.." && pwd)
+REPO=$(cd "$SCRIPTS/../.." && pwd)
+. "$SCRIPTS/vm-board.sh"
 cd "$REPO"
 PERCH_HOST=${PERCH_HOST:-$REPO/.build/debug/perch}
 SHARED=${PERCH_SHARED:-$REPO/../shared}
-E2E=out/test/supervisor-e2e
-console=out/test/supervisor-e2e-console.log
-for needed in out/aarch64/perch "$PERCH_HOST"; do
-    [ -x "$needed" ] || { echo "supervisor-e2e: $needed missing (make cross-aarch64; swift build)" >&2; exit 1; }
+# supervisor-guest.sh finds it by the same name.
+E2E=out/test/$VM_BOARD-supervisor-e2e
+console=$E2E-console.log
+for needed in "$VM_PERCH" "$PERCH_HOST"; do
+    [ -x "$needed" ] || { echo "supervisor-e2e: $needed missing (make $VM_PERCH_TARGET; swift build)" >&2; exit 1; }
 done
-"$BOARD/build.sh" > /dev/null || exit 1
+"$SCRIPTS/build.sh" > /dev/null || exit 1
 
 passed=0 failed=0
 pass() { echo "CHECK pass $1"; passed=$((passed + 1)); }
@@ -41,8 +44,8 @@ for v in 1 2; do wat2wasm "examples/supervisor/blink-v$v.wat" -o "$E2E/blink-v$v
 "$PERCH_HOST" keygen "$E2E/deploy.key" > /dev/null
 
 info=$E2E/vm.info
-"$BOARD/vm.sh" --share "$REPO" --run /host/boards/qemu-virt-arm64/tests/supervisor-guest.sh \
-    --forward 0:7000 --uart pty --info "$info" --console "$console" --quiet --timeout 400 &
+"$SCRIPTS/vm.sh" --share "$REPO" --run "/host/${HERE#"$REPO"/}/supervisor-guest.sh" \
+    --forward 0:7000 --uart pty --info "$info" --console "$console" --quiet --timeout 400 2> "$E2E/vm.log" &
 vm=$!
 # However this script ends, the board goes with it (vm.sh's own trap stops QEMU).
 trap '[ -z "$vm" ] || kill "$vm" 2>/dev/null' EXIT
@@ -56,14 +59,14 @@ wait_for() {
     done
 }
 tries=0
-until [ -f "$info" ] || [ $tries -gt 600 ]; do tries=$((tries + 1)); sleep 0.1; done
+until [ -f "$info" ] || [ $tries -gt 600 ] || ! kill -0 $vm 2>/dev/null; do tries=$((tries + 1)); sleep 0.1; done
 # shellcheck disable=SC1090
 . "$info" 2>/dev/null
 if [ -z "${UART:-}" ] || ! wait_for "^E2E serve listening" 180; then
-    fail "perch serve starts in the guest" "$(grep -E 'E2E|PERCH-VM' "$console" | tail -n 5 | tr '\n' '|')"
+    fail "perch serve starts in the guest" "$(grep -E 'E2E|PERCH-VM' "$console" | tail -n 5 | tr '\n' '|')$(tail -n 5 "$E2E/vm.log" | tr '\n' '|')"
     finish
 fi
-pass "perch serve starts in the guest (board qemu-virt-arm64, UART and TCP links)"
+pass "perch serve starts in the guest (board $VM_BOARD, UART and TCP links)"
 serial="serial:$UART@115200"
 tcp="tcp://127.0.0.1:$FORWARD_7000"
 
@@ -132,11 +135,13 @@ button=out/examples/button.wasm
 if [ -f "$button" ]; then
     out=$("$PERCH_HOST" stop --to "$tcp" blink 2>&1)
     grep -q "stopped blink" <<<"$out" || fail "blink stops and frees the LED" "$out"
+    # The guest presses once perch holds the button, before the app's first 3 s wait
+    # ends: a waiting app is committed only when its 2 s health window ends.
+    touch "$E2E/press"
     out=$("$PERCH_HOST" push --to "$tcp" --app button --grant gpio:BUTTON --grant gpio:LED --key "$E2E/deploy.key" \
         --version 1 "$button" 2>&1)
     if grep -q "committed" <<<"$out"; then pass "button over tcp committed"
     else fail "button over tcp committed" "$(tr '\n' '|' <<<"$out")"; fi
-    touch "$E2E/press"
     if wait_for "^E2E-BUTTON " 60; then
         line=$(grep -E "^E2E-BUTTON " "$console" | tail -n 1)
         if grep -q "held=yes on=1 off=0" <<<"$line"; then pass "button presses toggle the LED within 1.5 s under serve ($line)"
@@ -156,7 +161,7 @@ if [ $vm_status -eq 0 ]; then pass "the guest script ended cleanly"
 else fail "the guest script ended cleanly" "vm.sh status $vm_status"; fi
 
 idle=$(sed -nE 's/^E2E serve listening, idle rss_kb=([0-9]+).*/\1/p' "$console")
-echo "E2E-MEASURED (emulated Cortex-A53, TCG) perch serve VmRSS: idle ${idle:-?} kB, with blink running ${rss_app:-?} kB"
+echo "E2E-MEASURED (emulated $VM_CPU, TCG) perch serve VmRSS: idle ${idle:-?} kB, with blink running ${rss_app:-?} kB"
 grep -E "^E2E-SERVE: \[blink\] v[0-9]+ running; swap latency" "$console" |
     sed -E 's/^E2E-SERVE: \[blink\] (v[0-9]+) running; swap latency ([0-9]+) us/E2E-MEASURED (emulated) swap latency \1: \2 us/'
 finish
