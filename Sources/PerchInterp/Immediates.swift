@@ -7,6 +7,20 @@
 
 @inline(__always) func u32(_ v: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: v) }
 
+/// The byte at `p + offset`. The loop's own code reads code bytes through this, not through
+/// `load(fromByteOffset:as:)` directly: that one is not `@inline(__always)`, and in a caller
+/// as large as the loop the optimiser stops inlining such functions (an i32.const called it
+/// out of line: docs/interpreter.md, step 5). Inside a small helper like this it is inlined
+/// before the helper is.
+@inline(__always) func byte(_ p: UnsafeRawPointer, _ offset: Int = 0) -> UInt8 {
+    p.load(fromByteOffset: offset, as: UInt8.self)
+}
+
+/// An unaligned little-endian `T` at `p` (f32/f64.const immediates), as `byte`.
+@inline(__always) func unaligned<T: BitwiseCopyable>(_ p: UnsafeRawPointer, as: T.Type) -> T {
+    p.loadUnaligned(as: T.self)
+}
+
 @inline(__always) func readU32(_ pc: inout UnsafeRawPointer) -> UInt32 {
     let b = pc.load(as: UInt8.self)
     pc += 1

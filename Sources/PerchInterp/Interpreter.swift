@@ -70,7 +70,7 @@ extension Machine {
         var fp = regs.pointee.fp
 
         while true {
-            let opcode = pc.load(as: UInt8.self)
+            let opcode = byte(pc)
             switch OpcodeByte(byte: opcode) {
             // Control instructions
             case .x00:  // unreachable
@@ -141,7 +141,7 @@ extension Machine {
             case .x10:  // call
                 let op = pc
                 let callee: UnsafeMutablePointer<FunctionRecord>
-                let b = (pc + 1).load(as: UInt8.self)
+                let b = byte(pc, 1)
                 if b < 0x80 {
                     callee = regs.pointee.functions[Int(b)]
                     pc += 2
@@ -246,7 +246,7 @@ extension Machine {
             // Numeric instructions: constants
             case .x41:  // i32.const, often fused with the instruction that uses it
                 let k: UInt32
-                let b = (pc + 1).load(as: UInt8.self)
+                let b = byte(pc, 1)
                 if b < 0x80 {
                     k = UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1))
                     pc += 2
@@ -259,10 +259,10 @@ extension Machine {
             case .x42:
                 withSigned(&pc, after: 1) { push(&sp, $0) }
             case .x43:
-                push(&sp, UInt64((pc + 1).loadUnaligned(as: UInt32.self)))
+                push(&sp, UInt64(unaligned(pc + 1, as: UInt32.self)))
                 pc += 5
             case .x44:
-                push(&sp, (pc + 1).loadUnaligned(as: UInt64.self))
+                push(&sp, unaligned(pc + 1, as: UInt64.self))
                 pc += 9
 
             // i32 comparisons (fused with a following br_if or if: see `consume`)

@@ -211,7 +211,7 @@ struct Registers {
     }
 
     /// Loads the state of `function`'s instance unconditionally.
-    mutating func loadInstance(of function: UnsafeMutablePointer<FunctionRecord>) {
+    @inline(__always) mutating func loadInstance(of function: UnsafeMutablePointer<FunctionRecord>) {
         functionEnd = function.pointee.end.unsafelyUnwrapped
         instance = function.pointee.instance
         globals = instance.pointee.globals

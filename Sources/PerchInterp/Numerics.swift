@@ -158,6 +158,9 @@
 
 @inline(__always) func f32(_ bits: UInt32) -> Float { Float(bitPattern: bits) }
 @inline(__always) func f64(_ bits: UInt64) -> Double { Double(bitPattern: bits) }
+/// A float's bits, through a helper of our own for the reason given at `byte`.
+@inline(__always) func bits(_ x: Float) -> UInt32 { x.bitPattern }
+@inline(__always) func bits(_ x: Double) -> UInt64 { x.bitPattern }
 
 // MARK: - Float to integer conversions (spec 4.3.4 `trunc`, `trunc_sat`)
 

@@ -56,25 +56,25 @@ import PerchCore
 @inline(__always) func f32Unary(
     _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (Float) -> Float
 ) {
-    unary(&pc, sp) { UInt64(op(f32(u32($0))).bitPattern) }
+    unary(&pc, sp) { UInt64(bits(op(f32(u32($0))))) }
 }
 
 @inline(__always) func f32Binary(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (Float, Float) -> Float
 ) {
-    binary(&pc, &sp) { UInt64(op(f32(u32($0)), f32(u32($1))).bitPattern) }
+    binary(&pc, &sp) { UInt64(bits(op(f32(u32($0)), f32(u32($1))))) }
 }
 
 @inline(__always) func f64Unary(
     _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (Double) -> Double
 ) {
-    unary(&pc, sp) { op(f64($0)).bitPattern }
+    unary(&pc, sp) { bits(op(f64($0))) }
 }
 
 @inline(__always) func f64Binary(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (Double, Double) -> Double
 ) {
-    binary(&pc, &sp) { op(f64($0), f64($1)).bitPattern }
+    binary(&pc, &sp) { bits(op(f64($0), f64($1))) }
 }
 
 /// An i32 division or remainder, which can trap. (Not generic over the width: a generic
