@@ -15,7 +15,8 @@ M4_CPU_FLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 LIBGCC_M4 = $(shell arm-none-eabi-gcc $(M4_CPU_FLAGS) -print-libgcc-file-name)
 LIBM_M4 = $(shell arm-none-eabi-gcc $(M4_CPU_FLAGS) -print-file-name=libm.a)
 # The device build for x86_64: Embedded Swift with the ARM toolsets' options (-Osize,
-# function sections, --gc-sections), so its start-up, size and RSS are what a board gets.
+# function sections, --gc-sections; PerchInterp built for speed by Package.swift, as on the
+# boards), so its start-up, size, RSS and speed are what a board gets.
 DEVICE_X86_64 := swift build -c release --toolset toolchain/x86_64-linux.json --scratch-path .build-x86_64
 # The full-Swift host build, optimised, with the Swift runtime linked in statically: no
 # libswiftCore to load and relocate at every start (hello: 4.1 -> 2.4 ms CPU, 8.9 -> 6.3 MB).
@@ -42,7 +43,7 @@ help:
 	@echo "  build          host build, full Swift (the default): .build/debug/perch"
 	@echo "  release        host build, full Swift, optimised, Swift runtime static: .build/release/perch"
 	@echo "  embedded       device sources as Embedded Swift for the host (the fast gate)"
-	@echo "  device-x86_64  the device build (Embedded, -Osize) for x86_64: out/x86_64/perch (what make bench runs)"
+	@echo "  device-x86_64  the device build (Embedded, -Osize, interpreter -O) for x86_64: out/x86_64/perch (what make bench runs)"
 	@echo "  cross-aarch64  perch for aarch64 Linux (Pi 3/4/5, 64-bit): out/aarch64/perch"
 	@echo "  cross-armv7    perch for armv7 hard-float Linux (Pi 2/3/Zero 2 W, 32-bit): out/armv7/perch"
 	@echo "  cortex-m4      bare-metal self-test image for Cortex-M4F (mps2-an386): out/cortex-m4/perch-mcu.elf"
@@ -212,7 +213,7 @@ fuzz: fuzz-build
 # The benchmark suite (../shared/bench) against the toolchain's WasmKit in the same run:
 # per-program CPU-time ratios, peak RSS, checksums, geometric mean; then bench-summary.py's
 # per-program ratios and geometric mean. `perch` is the device build for x86_64 (Embedded
-# Swift, -Osize, as on the boards): the binary users run. With ICOUNT=1 every number is an
+# Swift, -Osize with the interpreter at -O, as on the boards): the binary users run. With ICOUNT=1 every number is an
 # executed-instruction count under qemu-x86_64 (deterministic; slow: about 20 minutes).
 # Run from a copy so nothing is written into shared/. REPS, BENCH and ICOUNT pass through.
 BENCH_COPY = rm -rf out/bench && mkdir -p out/bench-results && cp -r $(PERCH_SHARED)/bench out/bench && chmod -R u+w out/bench
