@@ -502,7 +502,7 @@ extension Machine {
         regs.pointee.functionEnd = callee.pointee.end.unsafelyUnwrapped
         if callee.pointee.instance != regs.pointee.instance {
             regs.pointee.loadInstance(of: callee)
-            }
+        }
         return nil
     }
 
@@ -513,7 +513,7 @@ extension Machine {
         _ regs: UnsafeMutablePointer<Registers>, op: UnsafeRawPointer
     ) throws(Trap) -> RunOutcome? {
         let c = callee.pointee
-        guard max(Int(c.paramSlots), Int(c.resultSlots)) <= stackEnd - args else {
+        guard max(Int(c.paramSlots), Int(c.resultSlots)) <= regs.pointee.stackEnd - args else {
             throw makeTrap(regs.pointee.function, .callStackExhausted, at: op)
         }
         let memory = GuestMemory(base: regs.pointee.memBase, size: Int(truncatingIfNeeded: regs.pointee.memSize))

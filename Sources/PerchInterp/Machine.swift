@@ -22,10 +22,9 @@ import PerchDecode
 ///   `maxStackSlots` bounds its operands, so the loop needs no per-push check.
 public final class Machine {
     public let stackBase: UnsafeMutablePointer<UInt64>
-    public let stackEnd: UnsafeMutablePointer<UInt64>
-    let frames: UnsafeMutablePointer<Frame>
-    /// One past the last frame: a call that would store a frame here is refused.
-    let framesEnd: UnsafeMutablePointer<Frame>
+    /// The stacks' bounds are kept once, in `Registers`, where calls and returns read them.
+    public var stackEnd: UnsafeMutablePointer<UInt64> { registers.pointee.stackEnd }
+    var frames: UnsafeMutablePointer<Frame> { registers.pointee.frames }
     public let callDepth: Int
     /// The interpreter's registers, in the arena: the loop keeps its hot ones in locals and
     /// the rest here (see `Registers`).
@@ -62,13 +61,10 @@ public final class Machine {
         let registers = try arena.allocateHigh(
             MemoryLayout<Registers>.stride, alignment: MemoryLayout<Registers>.alignment, for: .callStack
         ).bindMemory(to: Registers.self, capacity: 1)
-        registers.initialize(to: Registers(
-            idleOn: stack, stackEnd: stack + valueStackSlots, frames: frames, framesEnd: frames + max(callDepth, 1)))
-        self.stackBase = stack
-        self.stackEnd = stackBase + valueStackSlots
-        self.frames = frames
         self.callDepth = max(callDepth, 1)
-        self.framesEnd = frames + self.callDepth
+        registers.initialize(to: Registers(
+            idleOn: stack, stackEnd: stack + valueStackSlots, frames: frames, framesEnd: frames + self.callDepth))
+        self.stackBase = stack
         self.registers = registers
         self.arena = arena
     }
@@ -152,8 +148,9 @@ struct Frame {
 /// The interpreter's registers, kept in the arena so a run can stop anywhere and resume.
 ///
 /// While the loop runs, `pc`, `stp`, `sp` and `fp` live in its locals (written back here
-/// when it stops); every other field is read and written here directly. Keeping the less-used state in memory, behind one pointer, leaves the
-/// CPU registers to the hot ones (measured: docs/interpreter.md).
+/// when it stops); every other field is read and written here directly. Keeping the
+/// less-used state in memory, behind one pointer, leaves the CPU registers to the hot ones
+/// (measured: docs/interpreter.md).
 ///
 /// # Invariants
 /// - While a call is runnable, every pointer points into the machine's stacks, into
@@ -169,10 +166,11 @@ struct Registers {
     var function: UnsafeMutablePointer<FunctionRecord>
     /// The next free frame.
     var frameTop: UnsafeMutablePointer<Frame>
-    // The machine's stacks (constant), here so that calls and returns read them beside
-    // the rest rather than through the machine object.
+    // The machine's stacks (constant; `Machine` reads them here too), kept here so that
+    // calls and returns read them beside the rest rather than through the machine object.
     let stackEnd: UnsafeMutablePointer<UInt64>
     let frames: UnsafeMutablePointer<Frame>
+    /// One past the last frame: a call that would store a frame here is refused.
     let framesEnd: UnsafeMutablePointer<Frame>
     /// Units left in the current slice (see `run(fuel:)`).
     var fuel: Int
