@@ -68,6 +68,9 @@ public final class Supervisor {
         var replyTo: (session: Int, sequence: UInt16)?
         var requestedAt: UInt64
         var startedAt: UInt64? = nil
+
+        /// When the new version's health window of `length` ends; nil until it has started.
+        func healthWindowEnd(_ length: UInt64) -> UInt64? { startedAt.map { $0 &+ length } }
     }
 
     var apps: [LiveApp] = []
@@ -244,8 +247,7 @@ public final class Supervisor {
             if now < app.wakeAt {
                 // A new module waiting (an edge wait can suspend it for a minute) has
                 // passed its health window once the window ends without a failure.
-                if let startedAt = app.swap?.startedAt {
-                    let windowEnd = startedAt &+ config.healthWindowNanoseconds
+                if let windowEnd = app.swap?.healthWindowEnd(config.healthWindowNanoseconds) {
                     if now >= windowEnd {
                         passHealth(app, why: "health window")
                         continue
@@ -307,11 +309,10 @@ public final class Supervisor {
             if var swap = app.swap {
                 swap.slicesSurvived += 1
                 app.swap = swap
-                let elapsed = after &- (swap.startedAt ?? after)
                 if swap.slicesSurvived >= config.healthSlices {
                     passHealth(app, why: "\(swap.slicesSurvived) slices")
                     continue
-                } else if elapsed >= config.healthWindowNanoseconds {
+                } else if let windowEnd = swap.healthWindowEnd(config.healthWindowNanoseconds), after >= windowEnd {
                     passHealth(app, why: "health window")
                     continue
                 }
