@@ -140,9 +140,7 @@ public final class LinuxGPIO: GPIOController {
         var count = 0
         for slot in 0..<Self.capacity where wakeArmed[slot] {
             wakeArmed[slot] = false
-            guard held[slot] else { continue }
-            let descriptor = perch_gpio_event_fd(&lines[slot])
-            if descriptor >= 0 {
+            if let descriptor = edgeDescriptor(GPIOLineID(raw: Int32(slot))) {
                 wakeDescriptors[count] = descriptor
                 wakeSlots[count] = slot
                 count += 1
