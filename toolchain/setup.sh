@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Perch's build and tests need (`make setup`), then
 # downloads the emulated boards' kernel packages (boards/qemu-virt-arm64/fetch.sh for each
-# boards/qemu-virt-*/ with a vm.conf, into ~/.cache/perch). Idempotent: when everything is present it changes nothing and needs no
-# network. Swift itself (6.3.1, at /opt/swift or on PATH) is a prerequisite, not
-# installed here.
+# boards/qemu-virt-*/ with a vm.conf, into ~/.cache/perch). Idempotent: when everything is
+# present it changes nothing and needs no network. Swift itself (6.3.1, at /opt/swift or
+# on PATH) is a prerequisite, not installed here.
 set -euo pipefail
 
 # Cross toolchains and emulators for the ARM targets, the bare-metal compiler and newlib
