@@ -41,8 +41,11 @@ let package = Package(
         .target(name: "PerchCore", dependencies: ["CPerchSys"]),
         .target(name: "PerchDecode", dependencies: ["PerchCore"]),
         .target(name: "PerchValidate", dependencies: ["PerchCore", "PerchDecode"]),
+        // The interpreter's dispatch: C functions joined by guaranteed tail calls, each with
+        // a Swift handler of PerchInterp inlined (perch_dispatch.h).
+        .target(name: "CPerchDispatch"),
         .target(
-            name: "PerchInterp", dependencies: ["PerchCore", "PerchDecode", "PerchValidate"],
+            name: "PerchInterp", dependencies: ["CPerchDispatch", "PerchCore", "PerchDecode", "PerchValidate"],
             swiftSettings: interpreterSpeedSettings,
             // f32/f64.sqrt call sqrtf/sqrt; bare-metal builds supply them from their own libm.
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),

@@ -68,31 +68,34 @@
 
 /// An unsigned LEB128 decoded entirely inline, for immediates that are often multi-byte.
 @inline(__always) func readU32Inline(_ pc: inout UnsafeRawPointer) -> UInt32 {
-    var result: UInt32 = 0
-    var shift: UInt32 = 0
-    while true {
-        let b = pc.load(as: UInt8.self)
+    let b = pc.load(as: UInt8.self)
+    if b < 0x80 {
         pc += 1
-        result |= UInt32(b & 0x7F) &<< shift
-        if b < 0x80 { return result }
-        shift &+= 7
+        return UInt32(b)
     }
+    let (value, next) = readU32Slow(UInt32(b & 0x7F), pc + 1)
+    pc = next
+    return value
 }
 
-/// Multi-byte LEB128 continuation. The same loop as `readU32Inline`, kept apart: written
-/// through it (and `readS32` through `readS64`), sha256 ran 4.5% more instructions
-/// (callgrind, 32.44 G -> 33.89 G): the loop's register allocation moved.
+/// Multi-byte LEB128 continuation after the first byte's `low` 7 bits. Unrolled, with
+/// constant shifts: a variable shift on x86-64 takes its count in rcx, an argument
+/// register of every handler (perch_dispatch.h), which a loop here moved out and back
+/// on every instruction of the handler's fast path. Validation guarantees at most five
+/// bytes, the last one without a continuation bit.
 @inline(__always) func readU32Slow(_ low: UInt32, _ start: UnsafeRawPointer) -> (UInt32, UnsafeRawPointer) {
-    var pc = start
     var result = low
-    var shift: UInt32 = 7
-    while true {
-        let b = pc.load(as: UInt8.self)
-        pc += 1
-        result |= UInt32(b & 0x7F) &<< shift
-        if b < 0x80 { return (result, pc) }
-        shift &+= 7
-    }
+    var b = UInt32(byte(start))
+    result |= (b & 0x7F) &<< 7
+    if b < 0x80 { return (result, start + 1) }
+    b = UInt32(byte(start, 1))
+    result |= (b & 0x7F) &<< 14
+    if b < 0x80 { return (result, start + 2) }
+    b = UInt32(byte(start, 2))
+    result |= (b & 0x7F) &<< 21
+    if b < 0x80 { return (result, start + 3) }
+    result |= UInt32(byte(start, 3)) &<< 28
+    return (result, start + 4)
 }
 
 @inline(__always) func skipLEB(_ pc: inout UnsafeRawPointer) {
@@ -104,9 +107,26 @@
     let b = pc.load(as: UInt8.self)
     pc += 1
     if b < 0x80 { return UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
-    let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
+    let (value, next) = readS32Slow(UInt32(b & 0x7F), pc)
     pc = next
-    return u32(value)
+    return value
+}
+
+/// Signed multi-byte continuation of an i32 (at most five bytes), unrolled with
+/// constant shifts like `readU32Slow`; the last byte's bit 6 is the sign.
+@inline(__always) func readS32Slow(_ low: UInt32, _ start: UnsafeRawPointer) -> (UInt32, UnsafeRawPointer) {
+    var result = low
+    var b = UInt32(byte(start))
+    result |= (b & 0x7F) &<< 7
+    if b < 0x80 { return (b & 0x40 != 0 ? result | ~0 &<< 14 : result, start + 1) }
+    b = UInt32(byte(start, 1))
+    result |= (b & 0x7F) &<< 14
+    if b < 0x80 { return (b & 0x40 != 0 ? result | ~0 &<< 21 : result, start + 2) }
+    b = UInt32(byte(start, 2))
+    result |= (b & 0x7F) &<< 21
+    if b < 0x80 { return (b & 0x40 != 0 ? result | ~0 &<< 28 : result, start + 3) }
+    result |= UInt32(byte(start, 3)) &<< 28
+    return (result, start + 4)
 }
 
 @inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
@@ -118,7 +138,8 @@
     return value
 }
 
-/// Signed LEB128 continuation, sign-extended to 64 bits (an i32 takes the low half).
+/// Signed LEB128 continuation of an i64, sign-extended (a loop: only i64.const and
+/// constant expressions read these).
 @inline(__always) func readSignedSlow(_ low: UInt64, _ start: UnsafeRawPointer) -> (UInt64, UnsafeRawPointer) {
     var pc = start
     var result = low

@@ -26,8 +26,7 @@ public final class Machine {
     public var stackEnd: UnsafeMutablePointer<UInt64> { registers.pointee.stackEnd }
     var frames: UnsafeMutablePointer<Frame> { registers.pointee.frames }
     public let callDepth: Int
-    /// The interpreter's registers, in the arena: the loop keeps its hot ones in locals and
-    /// the rest here (see `Registers`).
+    /// The interpreter's registers, in the arena (see `Registers`).
     let registers: UnsafeMutablePointer<Registers>
     /// Keeps the stacks' memory alive.
     let arena: Arena
@@ -147,20 +146,22 @@ struct Frame {
 
 /// The interpreter's registers, kept in the arena so a run can stop anywhere and resume.
 ///
-/// While the loop runs, `pc`, `stp`, `sp` and `fp` live in its locals (written back here
-/// when it stops); every other field is read and written here directly. Keeping the
-/// less-used state in memory, behind one pointer, leaves the CPU registers to the hot ones
-/// (measured: docs/interpreter.md).
+/// While a run executes, `pc`, `stp`, `sp` and `fp` travel in CPU registers from handler
+/// to handler (written back here when it stops); every other field is read and written
+/// here directly, behind the one pointer every handler gets (Interpreter.swift).
 ///
 /// # Invariants
+/// - `stp` is the first field: on 32-bit ARM it is the side-table pointer's home while a
+///   run executes (perch_dispatch.h passes only four arguments in registers there).
 /// - While a call is runnable, every pointer points into the machine's stacks, into
 ///   validated code or at live records; `frames ..< frameTop` are the callers' frames
 ///   (empty: returning ends the run).
 /// - `instance`, `functionEnd`, `globals`, `functions`, `memBase` and `memSize` are those of
 ///   `function` (a call or return of another instance reloads them with `loadInstance`).
+/// - When a run stops, `trap` says it trapped; otherwise `outcome` says how it stopped.
 struct Registers {
-    var pc: UnsafeRawPointer
     var stp: UnsafeRawPointer
+    var pc: UnsafeRawPointer
     var sp: UnsafeMutablePointer<UInt64>
     var fp: UnsafeMutablePointer<UInt64>
     var function: UnsafeMutablePointer<FunctionRecord>
@@ -182,6 +183,9 @@ struct Registers {
     var memSize: UInt64
     /// Scratch for a call: the end of the callee's locals while they are zeroed.
     var localsEnd: UnsafeMutablePointer<UInt64>
+    /// How the last run stopped, set by the handler that stopped it.
+    var outcome: RunOutcome
+    var trap: Trap?
 
     /// Registers of an idle machine: never read before `start` sets them.
     init(
@@ -206,6 +210,8 @@ struct Registers {
         memBase = placeholder
         memSize = 0
         localsEnd = stack
+        outcome = .finished
+        trap = nil
     }
 
     /// Loads the state of `function`'s instance unconditionally.

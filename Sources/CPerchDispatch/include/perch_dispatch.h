@@ -1,0 +1,105 @@
+// The interpreter's dispatch: one C function per opcode, each running the opcode's Swift
+// handler inlined and then jumping to the next opcode's function with a guaranteed tail
+// call. Swift has no guaranteed tail call; clang's `musttail` is one, enforced at every
+// optimisation level (a call it cannot turn into a jump is a compile error, not a silent
+// native call), so the native stack stays flat however long a run is.
+//
+// How the Swift code gets inside: this header is imported into PerchInterp, and ClangImporter
+// emits its `static inline` functions into the LLVM module of the Swift file that uses
+// `perch_enter` (Interpreter.swift, which also defines every `perch_op_XX`). In that one
+// module each call marked `always_inline` below is inlined, so a handler is one function
+// whose registers are its own: pc, sp, fp, the `Registers` pointer and the side-table
+// pointer arrive in argument registers and leave in the same ones.
+//
+// Invariants (Swift side, Interpreter.swift): `perch_op_XX` implements opcode byte 0xXX,
+// steps pc past it and returns true to continue at pc, or stores the run's state and
+// outcome in `Registers` and returns false. The code it runs was validated, so pc always
+// reaches a listed opcode; every other byte maps to `perch_tc_invalid`.
+#ifndef PERCH_DISPATCH_H
+#define PERCH_DISPATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef const void *_Nonnull PerchCode;
+typedef uint64_t *_Nonnull PerchSlots;
+typedef void *_Nonnull PerchRegisters;
+
+// 32-bit ARM passes four arguments in registers: there the side-table pointer lives in
+// memory, in the first field of `Registers`, and its handlers update it in place.
+#if __SIZEOF_POINTER__ == 8
+#define PERCH_PARAMETERS PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp
+#define PERCH_ARGUMENTS pc, sp, fp, regs, stp
+#define PERCH_STP_ADDRESS (&stp)
+#else
+#define PERCH_PARAMETERS PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs
+#define PERCH_ARGUMENTS pc, sp, fp, regs
+#define PERCH_STP_ADDRESS ((PerchCode *)regs)
+#endif
+
+typedef void (*_Nonnull PerchHandler)(PERCH_PARAMETERS);
+static const PerchHandler perch_handlers[256];
+
+#define PERCH_HANDLER(XX)                                                                    \
+    __attribute__((swiftcall)) bool perch_op_##XX(                                           \
+        PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
+        PerchCode *_Nonnull stp, PerchRegisters regs);                                       \
+    static inline void perch_tc_##XX(PERCH_PARAMETERS) {                                     \
+        bool proceed;                                                                        \
+        [[clang::always_inline]] proceed = perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs); \
+        if (__builtin_expect(proceed, 1)) {                                                  \
+            __attribute__((musttail)) return perch_handlers[*(const uint8_t *)pc](PERCH_ARGUMENTS); \
+        }                                                                                    \
+    }
+
+// Opcodes with a handler of their own; the ones sharing another's are in PERCH_SHARED.
+#define PERCH_OPCODES(X)                                                                     \
+    X(00) X(01) X(02) X(04) X(05) X(0B) X(0C) X(0D) X(0E) X(0F)                             \
+    X(10) X(11) X(1A) X(1B) X(1C)                                                            \
+    X(20) X(21) X(22) X(23) X(24) X(25) X(26) X(28) X(29) X(2C) X(2D) X(2E) X(2F)           \
+    X(30) X(31) X(32) X(33) X(34) X(35) X(36) X(37) X(3A) X(3B) X(3F)                       \
+    X(40) X(41) X(42) X(43) X(44) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F) \
+    X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A) X(5B) X(5C) X(5D) X(5E) X(5F) \
+    X(60) X(61) X(62) X(63) X(64) X(65) X(66) X(67) X(68) X(69) X(6A) X(6B) X(6C) X(6D) X(6E) X(6F) \
+    X(70) X(71) X(72) X(73) X(74) X(75) X(76) X(77) X(78) X(79) X(7A) X(7B) X(7C) X(7D) X(7E) X(7F) \
+    X(80) X(81) X(82) X(83) X(84) X(85) X(86) X(87) X(88) X(89) X(8A) X(8B) X(8C) X(8D) X(8E) X(8F) \
+    X(90) X(91) X(92) X(93) X(94) X(95) X(96) X(97) X(98) X(99) X(9A) X(9B) X(9C) X(9D) X(9E) X(9F) \
+    X(A0) X(A1) X(A2) X(A3) X(A4) X(A5) X(A6) X(A7) X(A8) X(A9) X(AA) X(AB) X(AC) X(AD) X(AE) X(AF) \
+    X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB) X(BC)           \
+    X(C0) X(C1) X(C2) X(C3) X(C4) X(D0) X(D1) X(D2) X(FC) X(FD)
+
+// (opcode, the opcode whose handler it shares): same stack effect and bytes.
+#define PERCH_SHARED(X)                                                                      \
+    X(03, 02) /* loop: as block */                                                           \
+    X(2A, 28) X(2B, 29) /* f32/f64.load: as i32/i64.load, slots hold the bits */            \
+    X(38, 36) X(3E, 36) /* f32.store, i64.store32: as i32.store */                          \
+    X(39, 37) /* f64.store: as i64.store */                                                  \
+    X(3C, 3A) X(3D, 3B) /* i64.store8/16: as i32.store8/16 */                               \
+    X(BD, BC) X(BE, BC) X(BF, BC) /* reinterpretations: a no-op on slots */
+
+PERCH_OPCODES(PERCH_HANDLER)
+PERCH_HANDLER(invalid)
+
+#define PERCH_ENTRY(XX) [0x##XX] = perch_tc_##XX,
+#define PERCH_SHARED_ENTRY(XX, YY) [0x##XX] = perch_tc_##YY,
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Winitializer-overrides"
+static const PerchHandler perch_handlers[256] = {
+    [0 ... 255] = perch_tc_invalid,
+    PERCH_OPCODES(PERCH_ENTRY)
+    PERCH_SHARED(PERCH_SHARED_ENTRY)
+};
+#pragma clang diagnostic pop
+
+/// Runs from `pc` until a handler stops the run (see `Registers.outcome`).
+static inline void perch_enter(
+    PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp) {
+#if __SIZEOF_POINTER__ == 8
+    perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs, stp);
+#else
+    *(PerchCode *)regs = stp;
+    perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs);
+#endif
+}
+
+#endif
