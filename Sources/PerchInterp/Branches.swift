@@ -11,7 +11,7 @@ import PerchValidate
 /// Spends one unit of fuel; false when none was left (the unit is not taken).
 @inline(__always) func spendFuel(_ regs: UnsafeMutablePointer<Registers>) -> Bool {
     regs.pointee.fuel &-= 1
-    return regs.pointee.fuel >= 0
+    return _fastPath(regs.pointee.fuel >= 0)
 }
 
 /// Stores the loop's registers so `run` resumes at `pc`; returns `outcome`.

@@ -24,7 +24,7 @@
 @inline(__always) func readU32(_ pc: inout UnsafeRawPointer) -> UInt32 {
     let b = pc.load(as: UInt8.self)
     pc += 1
-    if b < 0x80 { return UInt32(b) }
+    if _fastPath(b < 0x80) { return UInt32(b) }
     let (value, next) = readU32Slow(UInt32(b & 0x7F), pc)
     pc = next
     return value
@@ -36,7 +36,7 @@
 /// the read was placed out of line, two jumps per instruction (docs/interpreter.md).
 @inline(__always) func withIndex(_ pc: inout UnsafeRawPointer, after offset: Int, _ body: (Int) -> Void) {
     let b = (pc + offset).load(as: UInt8.self)
-    if b < 0x80 {
+    if _fastPath(b < 0x80) {
         pc += offset &+ 1
         body(Int(b))
     } else {
@@ -50,7 +50,7 @@
 /// `withIndex` for a signed immediate (i32.const, i64.const), sign-extended to 64 bits.
 @inline(__always) func withSigned(_ pc: inout UnsafeRawPointer, after offset: Int, _ body: (UInt64) -> Void) {
     let b = (pc + offset).load(as: UInt8.self)
-    if b < 0x80 {
+    if _fastPath(b < 0x80) {
         pc += offset &+ 1
         body(UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)))
     } else {
@@ -69,7 +69,7 @@
 /// An unsigned LEB128 decoded entirely inline, for immediates that are often multi-byte.
 @inline(__always) func readU32Inline(_ pc: inout UnsafeRawPointer) -> UInt32 {
     let b = pc.load(as: UInt8.self)
-    if b < 0x80 {
+    if _fastPath(b < 0x80) {
         pc += 1
         return UInt32(b)
     }
@@ -106,7 +106,7 @@
 @inline(__always) func readS32(_ pc: inout UnsafeRawPointer) -> UInt32 {
     let b = pc.load(as: UInt8.self)
     pc += 1
-    if b < 0x80 { return UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
+    if _fastPath(b < 0x80) { return UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
     let (value, next) = readS32Slow(UInt32(b & 0x7F), pc)
     pc = next
     return value
@@ -132,7 +132,7 @@
 @inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
     let b = pc.load(as: UInt8.self)
     pc += 1
-    if b < 0x80 { return UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)) }
+    if _fastPath(b < 0x80) { return UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)) }
     let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
     pc = next
     return value

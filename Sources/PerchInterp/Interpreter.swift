@@ -54,7 +54,19 @@ extension Machine {
         // While suspended, code on another machine may have grown the memory.
         regs.pointee.reloadMemory()
         regs.pointee.trap = nil
-        perch_enter(regs.pointee.pc, regs.pointee.sp, regs.pointee.fp, UnsafeMutableRawPointer(regs), regs.pointee.stp)
+        while true {
+            perch_enter(regs.pointee.pc, regs.pointee.sp, regs.pointee.fp, UnsafeMutableRawPointer(regs), regs.pointee.stp)
+            // A call of a host function stops the chain (`call`); it runs here, and
+            // execution continues after the call instruction.
+            guard let callee = regs.pointee.hostCallee else { break }
+            regs.pointee.hostCallee = nil
+            let args = regs.pointee.sp - Int(callee.pointee.paramSlots)
+            guard let sp = callHostFunction(
+                callee, args: args, at: regs.pointee.hostCallSite, resume: regs.pointee.pc, regs.pointee.stp,
+                regs.pointee.fp, regs)
+            else { break }
+            regs.pointee.sp = sp
+        }
         if let trap = regs.pointee.trap {
             status = .idle
             throw trap
@@ -224,7 +236,7 @@ func opCall(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout
     let op = pc
     let callee: UnsafeMutablePointer<FunctionRecord>
     let b = byte(pc, 1)
-    if b < 0x80 {
+    if _fastPath(b < 0x80) {
         callee = regs.pointee.functions[Int(b)]
         pc += 2
     } else {
@@ -262,24 +274,12 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
     if !spendFuel(regs) { return proceed(suspend(regs, op, stp, operandPopped ? sp + 1 : sp, fp), regs) }
     let args = sp - Int(callee.pointee.paramSlots)
     guard let entry = callee.pointee.entry else {
-        let outcome: RunOutcome?
-        do {
-            outcome = try callHostFunction(callee, args: args, regs, op: op)
-        } catch {
-            return trapped(regs, error)
-        }
-        sp = args + Int(callee.pointee.resultSlots)
-        switch outcome {
-        case nil:
-            // A host function may have grown memory through another instance.
-            regs.pointee.reloadMemory()
-            return true
-        case .hostSuspended?:
-            // Resuming continues after the call.
-            return proceed(suspend(regs, pc, stp, sp, fp, outcome!), regs)
-        case let outcome?:
-            return proceed(outcome, regs)
-        }
+        // `run` makes host calls, outside the handlers' chain: a native call here would
+        // give the handler a stack frame that every wasm call paid for.
+        regs.pointee.hostCallee = callee
+        regs.pointee.hostCallSite = op
+        _ = suspend(regs, pc, stp, sp, fp)
+        return false
     }
     let top = regs.pointee.frameTop
     // Byte distance, not `stackEnd - args` (a pointer difference divides); compared in
@@ -310,22 +310,47 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
     return true
 }
 
-/// A host function called from wasm, its arguments straight off the value stack:
-/// nil when it returned normally, else how the run must stop.
-@inline(never) func callHostFunction(
-    _ callee: UnsafeMutablePointer<FunctionRecord>, args: Slots, _ regs: Regs, op: Code
-) throws(Trap) -> RunOutcome? {
+/// A host function called from wasm at `op`, its arguments straight off the value stack
+/// at `args`: returns the stack pointer after its results, or nil when the run stops
+/// (trapped, exited, or suspended to continue at `pc`).
+func callHostFunction(
+    _ callee: UnsafeMutablePointer<FunctionRecord>, args: Slots, at op: Code, resume pc: Code, _ stp: Code,
+    _ fp: Slots, _ regs: Regs
+) -> Slots? {
     let c = callee.pointee
     guard max(Int(c.paramSlots), Int(c.resultSlots)) <= regs.pointee.stackEnd - args else {
-        throw makeTrap(regs.pointee.function, .callStackExhausted, at: op)
+        return trappedAt(regs, .callStackExhausted, op)
     }
     let memory = GuestMemory(base: regs.pointee.memBase, size: Int(truncatingIfNeeded: regs.pointee.memSize))
-    switch try Machine.callHost(callee, args: args, memory: memory) {
-    case .done: return nil
-    case .suspend(let ns): return .hostSuspended(wakeAfterNanoseconds: ns)
-    case .exit(let code): return .exited(code: code)
-    case .trap(let t): throw makeTrap(regs.pointee.function, TrapKind(t), at: op)
+    let outcome: HostOutcome
+    do {
+        outcome = try Machine.callHost(callee, args: args, memory: memory)
+    } catch {
+        regs.pointee.trap = error
+        return nil
     }
+    let sp = args + Int(c.resultSlots)
+    switch outcome {
+    case .done:
+        // A host function may have grown memory through another instance.
+        regs.pointee.reloadMemory()
+        return sp
+    case .suspend(let ns):
+        // Resuming continues after the call.
+        regs.pointee.outcome = suspend(regs, pc, stp, sp, fp, .hostSuspended(wakeAfterNanoseconds: ns))
+        return nil
+    case .exit(let code):
+        regs.pointee.outcome = .exited(code: code)
+        return nil
+    case .trap(let t):
+        return trappedAt(regs, TrapKind(t), op)
+    }
+}
+
+/// `trapped` for a caller that returns an optional.
+@inline(__always) func trappedAt<T>(_ regs: Regs, _ kind: TrapKind, _ op: Code) -> T? {
+    _ = trapped(regs, kind, at: op)
+    return nil
 }
 
 /// The function `call_indirect` (at `op`, `pc` after its opcode) calls through its
@@ -579,7 +604,7 @@ func opMemoryGrow(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp:
 func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
     let k: UInt32
     let b = byte(pc, 1)
-    if b < 0x80 {
+    if _fastPath(b < 0x80) {
         k = UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1))
         pc += 2
     } else {

@@ -158,7 +158,8 @@ struct Frame {
 ///   (empty: returning ends the run).
 /// - `instance`, `functionEnd`, `globals`, `functions`, `memBase` and `memSize` are those of
 ///   `function` (a call or return of another instance reloads them with `loadInstance`).
-/// - When a run stops, `trap` says it trapped; otherwise `outcome` says how it stopped.
+/// - When a run stops, `trap` says it trapped, `hostCallee` that it calls a host function;
+///   otherwise `outcome` says how it stopped.
 struct Registers {
     var stp: UnsafeRawPointer
     var pc: UnsafeRawPointer
@@ -186,6 +187,10 @@ struct Registers {
     /// How the last run stopped, set by the handler that stopped it.
     var outcome: RunOutcome
     var trap: Trap?
+    /// Set when the run stopped to call this host function from the call instruction at
+    /// `hostCallSite` (`run` calls it and continues).
+    var hostCallee: UnsafeMutablePointer<FunctionRecord>?
+    var hostCallSite: UnsafeRawPointer
 
     /// Registers of an idle machine: never read before `start` sets them.
     init(
@@ -212,6 +217,8 @@ struct Registers {
         localsEnd = stack
         outcome = .finished
         trap = nil
+        hostCallee = nil
+        hostCallSite = UnsafeRawPointer(placeholder)
     }
 
     /// Loads the state of `function`'s instance unconditionally.
@@ -227,7 +234,7 @@ struct Registers {
     @inline(__always) mutating func reloadMemory() {
         if let memory = instance.pointee.memory {
             memBase = memory.pointee.base
-            memSize = UInt64(memory.pointee.byteCount)
+            memSize = UInt64(truncatingIfNeeded: memory.pointee.byteCount)
         } else {
             memSize = 0
         }

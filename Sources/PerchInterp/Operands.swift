@@ -134,7 +134,7 @@ import PerchCore
     var at = pc + 1
     let ea: UInt64
     let align = at.load(as: UInt8.self), offset = (at + 1).load(as: UInt8.self)
-    if align | offset < 0x80 {  // both one-byte LEBs: the usual case
+    if _fastPath(align | offset < 0x80) {  // both one-byte LEBs: the usual case
         ea = UInt64(u32(base)) &+ UInt64(offset)
         at += 2
     } else {

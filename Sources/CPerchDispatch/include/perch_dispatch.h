@@ -37,14 +37,23 @@ typedef void *_Nonnull PerchRegisters;
 #define PERCH_STP_ADDRESS ((PerchCode *)regs)
 #endif
 
-typedef void (*_Nonnull PerchHandler)(PERCH_PARAMETERS);
+// Handlers keep no register for a caller: the chain never returns into one of them, so
+// with clang's `preserve_none` (x86-64, AArch64) every register is theirs to use without
+// saving it, and the arguments travel in registers no ordinary call clobbers.
+#if defined(__x86_64__) || defined(__aarch64__)
+#define PERCH_HANDLER_CC __attribute__((preserve_none))
+#else
+#define PERCH_HANDLER_CC
+#endif
+
+typedef PERCH_HANDLER_CC void (*_Nonnull PerchHandler)(PERCH_PARAMETERS);
 static const PerchHandler perch_handlers[256];
 
 #define PERCH_HANDLER(XX)                                                                    \
     __attribute__((swiftcall)) bool perch_op_##XX(                                           \
         PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
         PerchCode *_Nonnull stp, PerchRegisters regs);                                       \
-    static inline void perch_tc_##XX(PERCH_PARAMETERS) {                                     \
+    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                                     \
         bool proceed;                                                                        \
         [[clang::always_inline]] proceed = perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs); \
         if (__builtin_expect(proceed, 1)) {                                                  \
