@@ -43,6 +43,15 @@ import PerchValidate
     _ regs: UnsafeMutablePointer<Registers>
 ) -> RunOutcome? {
     if taken {
+        if let jump = SideTable.plainJump(at: stp) {
+            if jump.pcDelta <= 0 && !spendFuel(regs) {
+                push(&sp, 1)
+                return suspend(regs, pc, stp, sp, fp)
+            }
+            pc += jump.pcDelta
+            stp += jump.stpDelta
+            return nil
+        }
         let e = SideTable.entry(at: stp)
         // A back-edge costs one unit of fuel, paid before it is taken.
         if e.pcDelta <= 0 && !spendFuel(regs) {
@@ -67,6 +76,16 @@ import PerchValidate
         pc += 1
         skipLEB(&pc)
         stp += SideTable.size(at: stp)
+    } else {
+        jumpForward(&pc, &stp)
+    }
+}
+
+/// Takes the forward branch of an `if` or `else` at `pc`: nothing to pay, no values move.
+@inline(__always) func jumpForward(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) {
+    if let jump = SideTable.plainJump(at: stp) {
+        pc += jump.pcDelta
+        stp += jump.stpDelta
     } else {
         let e = SideTable.entry(at: stp)
         pc += e.pcDelta

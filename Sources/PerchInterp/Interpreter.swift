@@ -107,7 +107,8 @@ extension Machine {
 
 /// Ends the run with a trap of `kind` at the instruction at `op`.
 @inline(never) func trapped(_ regs: Regs, _ kind: TrapKind, at op: Code) -> Bool {
-    trapped(regs, makeTrap(regs.pointee.function, kind, at: op))
+    regs.pointee.trap = makeTrap(regs.pointee.function, kind, at: op)
+    return false
 }
 
 /// Ends the run with `trap`.
@@ -147,9 +148,7 @@ func opIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout C
 /// else: the end of the then-arm, a jump past `end`.
 @_silgen_name("perch_op_05") @inline(__always)
 func opElse(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    let e = SideTable.entry(at: stp)
-    pc += e.pcDelta
-    stp += e.stpDelta
+    jumpForward(&pc, &stp)
     return true
 }
 
@@ -201,6 +200,12 @@ func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: ino
 
 @_silgen_name("perch_op_0C") @inline(__always)
 func opBr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
+    if let jump = SideTable.plainJump(at: stp) {
+        if jump.pcDelta <= 0 && !spendFuel(regs) { return proceed(suspend(regs, pc, stp, sp, fp), regs) }
+        pc += jump.pcDelta
+        stp += jump.stpDelta
+        return true
+    }
     let e = SideTable.entry(at: stp)
     // A back-edge costs one unit of fuel, paid before it is taken: out of fuel, the run
     // stops at the branch itself and takes it when resumed.
@@ -468,114 +473,77 @@ func opTableSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 
 // MARK: - Memory instructions
 
-/// A load of a `T`, extended to an i32 slot.
-@inline(__always) func handleLoad32<T: FixedWidthInteger & BitwiseCopyable>(
-    _: T.Type, _ pc: inout Code, _ sp: Slots, _ regs: Regs
-) -> Bool {
-    do { try load32(T.self, &pc, sp, regs) } catch { return trapped(regs, error) }
-    return true
-}
-
-/// A load of a `T`, extended to an i64 slot.
-@inline(__always) func handleLoad64<T: FixedWidthInteger & BitwiseCopyable>(
-    _: T.Type, _ pc: inout Code, _ sp: Slots, _ regs: Regs
-) -> Bool {
-    do { try load64(T.self, &pc, sp, regs) } catch { return trapped(regs, error) }
-    return true
-}
-
-/// A store of the low `T` of the top operand.
-@inline(__always) func handleStore<T: FixedWidthInteger & BitwiseCopyable>(
-    _: T.Type, _ pc: inout Code, _ sp: inout Slots, _ regs: Regs
-) -> Bool {
-    do { try store(T.self, &pc, &sp, regs) } catch { return trapped(regs, error) }
-    return true
-}
-
-/// i32.load (and f32.load, which shares this handler).
+/// i32.load (and f32.load and i64.load32_u, which share this handler).
 @_silgen_name("perch_op_28") @inline(__always)
 func opI32Load(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad32(UInt32.self, &pc, sp, regs)
+    load32(UInt32.self, &pc, sp, regs)
 }
 
 /// i64.load (and f64.load, which shares this handler).
 @_silgen_name("perch_op_29") @inline(__always)
 func opI64Load(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad64(UInt64.self, &pc, sp, regs)
+    load64(UInt64.self, &pc, sp, regs)
 }
 
 @_silgen_name("perch_op_2C") @inline(__always)
 func opI32Load8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad32(Int8.self, &pc, sp, regs)
+    load32(Int8.self, &pc, sp, regs)
 }
 
+/// i32.load8_u (and i64.load8_u).
 @_silgen_name("perch_op_2D") @inline(__always)
 func opI32Load8U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad32(UInt8.self, &pc, sp, regs)
+    load32(UInt8.self, &pc, sp, regs)
 }
 
 @_silgen_name("perch_op_2E") @inline(__always)
 func opI32Load16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad32(Int16.self, &pc, sp, regs)
+    load32(Int16.self, &pc, sp, regs)
 }
 
+/// i32.load16_u (and i64.load16_u).
 @_silgen_name("perch_op_2F") @inline(__always)
 func opI32Load16U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad32(UInt16.self, &pc, sp, regs)
+    load32(UInt16.self, &pc, sp, regs)
 }
 
 @_silgen_name("perch_op_30") @inline(__always)
 func opI64Load8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad64(Int8.self, &pc, sp, regs)
-}
-
-@_silgen_name("perch_op_31") @inline(__always)
-func opI64Load8U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad64(UInt8.self, &pc, sp, regs)
+    load64(Int8.self, &pc, sp, regs)
 }
 
 @_silgen_name("perch_op_32") @inline(__always)
 func opI64Load16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad64(Int16.self, &pc, sp, regs)
-}
-
-@_silgen_name("perch_op_33") @inline(__always)
-func opI64Load16U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad64(UInt16.self, &pc, sp, regs)
+    load64(Int16.self, &pc, sp, regs)
 }
 
 @_silgen_name("perch_op_34") @inline(__always)
 func opI64Load32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad64(Int32.self, &pc, sp, regs)
-}
-
-@_silgen_name("perch_op_35") @inline(__always)
-func opI64Load32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleLoad64(UInt32.self, &pc, sp, regs)
+    load64(Int32.self, &pc, sp, regs)
 }
 
 /// i32.store (and f32.store, i64.store32, which share this handler).
 @_silgen_name("perch_op_36") @inline(__always)
 func opI32Store(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleStore(UInt32.self, &pc, &sp, regs)
+    store(UInt32.self, &pc, &sp, regs)
 }
 
 /// i64.store (and f64.store).
 @_silgen_name("perch_op_37") @inline(__always)
 func opI64Store(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleStore(UInt64.self, &pc, &sp, regs)
+    store(UInt64.self, &pc, &sp, regs)
 }
 
 /// i32.store8 (and i64.store8).
 @_silgen_name("perch_op_3A") @inline(__always)
 func opStore8(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleStore(UInt8.self, &pc, &sp, regs)
+    store(UInt8.self, &pc, &sp, regs)
 }
 
 /// i32.store16 (and i64.store16).
 @_silgen_name("perch_op_3B") @inline(__always)
 func opStore16(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleStore(UInt16.self, &pc, &sp, regs)
+    store(UInt16.self, &pc, &sp, regs)
 }
 
 @_silgen_name("perch_op_3F") @inline(__always)
@@ -860,48 +828,24 @@ func opI32Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: ino
     return true
 }
 
-/// An i32 division or remainder, which can trap.
-@inline(__always) func handleI32Checked(
-    _ pc: inout Code, _ sp: inout Slots, _ regs: Regs, _ op: (UInt32, UInt32) -> Result<UInt32, TrapKind>
-) -> Bool {
-    do { try i32Checked(&pc, &sp, regs, op) } catch { return trapped(regs, error) }
-    return true
-}
-
-/// An i64 division or remainder, which can trap.
-@inline(__always) func handleI64Checked(
-    _ pc: inout Code, _ sp: inout Slots, _ regs: Regs, _ op: (UInt64, UInt64) -> Result<UInt64, TrapKind>
-) -> Bool {
-    do { try i64Checked(&pc, &sp, regs, op) } catch { return trapped(regs, error) }
-    return true
-}
-
-/// A float-to-integer truncation, which can trap.
-@inline(__always) func handleChecked<T>(
-    _ pc: inout Code, _ sp: Slots, _ regs: Regs, _ op: (UInt64) -> Result<T, TrapKind>, _ result: (T) -> UInt64
-) -> Bool {
-    do { try checkedUnary(&pc, sp, regs, op, result) } catch { return trapped(regs, error) }
-    return true
-}
-
 @_silgen_name("perch_op_6D") @inline(__always)
 func opI32DivS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleI32Checked(&pc, &sp, regs, i32DivS)
+    i32Checked(&pc, &sp, regs, i32DivS)
 }
 
 @_silgen_name("perch_op_6E") @inline(__always)
 func opI32DivU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleI32Checked(&pc, &sp, regs, i32DivU)
+    i32Checked(&pc, &sp, regs, i32DivU)
 }
 
 @_silgen_name("perch_op_6F") @inline(__always)
 func opI32RemS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleI32Checked(&pc, &sp, regs, i32RemS)
+    i32Checked(&pc, &sp, regs, i32RemS)
 }
 
 @_silgen_name("perch_op_70") @inline(__always)
 func opI32RemU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleI32Checked(&pc, &sp, regs, i32RemU)
+    i32Checked(&pc, &sp, regs, i32RemU)
 }
 
 @_silgen_name("perch_op_71") @inline(__always)
@@ -992,22 +936,22 @@ func opI64Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: ino
 
 @_silgen_name("perch_op_7F") @inline(__always)
 func opI64DivS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleI64Checked(&pc, &sp, regs, i64DivS)
+    i64Checked(&pc, &sp, regs, i64DivS)
 }
 
 @_silgen_name("perch_op_80") @inline(__always)
 func opI64DivU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleI64Checked(&pc, &sp, regs, i64DivU)
+    i64Checked(&pc, &sp, regs, i64DivU)
 }
 
 @_silgen_name("perch_op_81") @inline(__always)
 func opI64RemS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleI64Checked(&pc, &sp, regs, i64RemS)
+    i64Checked(&pc, &sp, regs, i64RemS)
 }
 
 @_silgen_name("perch_op_82") @inline(__always)
 func opI64RemU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleI64Checked(&pc, &sp, regs, i64RemU)
+    i64Checked(&pc, &sp, regs, i64RemU)
 }
 
 @_silgen_name("perch_op_83") @inline(__always)
@@ -1232,6 +1176,7 @@ func opF64Copysign(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 
 // MARK: - Conversions
 
+/// i32.wrap_i64 (and i64.extend_i32_u).
 @_silgen_name("perch_op_A7") @inline(__always)
 func opI32WrapI64(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
     unary(&pc, sp) { UInt64(u32($0)) }
@@ -1240,22 +1185,22 @@ func opI32WrapI64(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp:
 
 @_silgen_name("perch_op_A8") @inline(__always)
 func opI32TruncF32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleChecked(&pc, sp, regs, { truncToI32S(Double(float32($0))) }, { UInt64($0) })
+    checkedUnary(&pc, sp, regs, { truncToI32S(Double(float32($0))) }, { UInt64($0) })
 }
 
 @_silgen_name("perch_op_A9") @inline(__always)
 func opI32TruncF32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleChecked(&pc, sp, regs, { truncToI32U(Double(float32($0))) }, { UInt64($0) })
+    checkedUnary(&pc, sp, regs, { truncToI32U(Double(float32($0))) }, { UInt64($0) })
 }
 
 @_silgen_name("perch_op_AA") @inline(__always)
 func opI32TruncF64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleChecked(&pc, sp, regs, { truncToI32S(f64($0)) }, { UInt64($0) })
+    checkedUnary(&pc, sp, regs, { truncToI32S(f64($0)) }, { UInt64($0) })
 }
 
 @_silgen_name("perch_op_AB") @inline(__always)
 func opI32TruncF64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleChecked(&pc, sp, regs, { truncToI32U(f64($0)) }, { UInt64($0) })
+    checkedUnary(&pc, sp, regs, { truncToI32U(f64($0)) }, { UInt64($0) })
 }
 
 @_silgen_name("perch_op_AC") @inline(__always)
@@ -1264,30 +1209,24 @@ func opI64ExtendI32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ s
     return true
 }
 
-@_silgen_name("perch_op_AD") @inline(__always)
-func opI64ExtendI32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    unary(&pc, sp) { UInt64(u32($0)) }
-    return true
-}
-
 @_silgen_name("perch_op_AE") @inline(__always)
 func opI64TruncF32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleChecked(&pc, sp, regs, { truncToI64S(Double(float32($0))) }, u64)
+    checkedUnary(&pc, sp, regs, { truncToI64S(Double(float32($0))) }, u64)
 }
 
 @_silgen_name("perch_op_AF") @inline(__always)
 func opI64TruncF32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleChecked(&pc, sp, regs, { truncToI64U(Double(float32($0))) }, u64)
+    checkedUnary(&pc, sp, regs, { truncToI64U(Double(float32($0))) }, u64)
 }
 
 @_silgen_name("perch_op_B0") @inline(__always)
 func opI64TruncF64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleChecked(&pc, sp, regs, { truncToI64S(f64($0)) }, u64)
+    checkedUnary(&pc, sp, regs, { truncToI64S(f64($0)) }, u64)
 }
 
 @_silgen_name("perch_op_B1") @inline(__always)
 func opI64TruncF64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    handleChecked(&pc, sp, regs, { truncToI64U(f64($0)) }, u64)
+    checkedUnary(&pc, sp, regs, { truncToI64U(f64($0)) }, u64)
 }
 
 @_silgen_name("perch_op_B2") @inline(__always)

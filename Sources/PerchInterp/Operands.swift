@@ -77,34 +77,40 @@ import PerchCore
     binary(&pc, &sp) { bits(op(f64($0), f64($1))) }
 }
 
-/// An i32 division or remainder, which can trap. (Not generic over the width: a generic
-/// version left its operation an out-of-line closure call.)
+// Instructions that can trap return false after storing the trap (`trapped`), the
+// handler's own result: a trap is only a `TrapKind` until then, so the fast path builds
+// nothing and keeps no stack frame for it.
+
+/// An i32 division or remainder. (Not generic over the width: a generic version left its
+/// operation an out-of-line closure call.)
 @inline(__always) func i32Checked(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt32, UInt32) -> Result<UInt32, TrapKind>
-) throws(Trap) {
+) -> Bool {
     switch op(u32(sp[-2]), u32(sp[-1])) {
     case .success(let v):
         sp -= 1
         sp[-1] = UInt64(v)
         pc += 1
+        return true
     case .failure(let kind):
-        throw makeTrap(regs.pointee.function, kind, at: pc)
+        return trapped(regs, kind, at: pc)
     }
 }
 
-/// An i64 division or remainder, which can trap.
+/// An i64 division or remainder.
 @inline(__always) func i64Checked(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt64, UInt64) -> Result<UInt64, TrapKind>
-) throws(Trap) {
+) -> Bool {
     switch op(sp[-2], sp[-1]) {
     case .success(let v):
         sp -= 1
         sp[-1] = v
         pc += 1
+        return true
     case .failure(let kind):
-        throw makeTrap(regs.pointee.function, kind, at: pc)
+        return trapped(regs, kind, at: pc)
     }
 }
 
@@ -112,25 +118,26 @@ import PerchCore
 @inline(__always) func checkedUnary<T>(
     _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt64) -> Result<T, TrapKind>, _ result: (T) -> UInt64
-) throws(Trap) {
+) -> Bool {
     switch op(sp[-1]) {
     case .success(let v):
         sp[-1] = result(v)
         pc += 1
+        return true
     case .failure(let kind):
-        throw makeTrap(regs.pointee.function, kind, at: pc)
+        return trapped(regs, kind, at: pc)
     }
 }
 
 // MARK: - Memory
 
 /// The effective address of an access of `size` bytes at the memarg after the opcode at
-/// `pc` and the address operand `base`; steps `pc` past the memarg. The interpreter's one
-/// bounds check of guest addresses.
+/// `pc` and the address operand `base`, stepping `pc` past the memarg; nil, `pc`
+/// unchanged, when the access is out of bounds. The interpreter's one bounds check of
+/// guest addresses.
 @inline(__always) func effectiveAddress(
     _ pc: inout UnsafeRawPointer, _ base: UInt64, size: UInt64, _ regs: UnsafeMutablePointer<Registers>
-) throws(Trap) -> Int {
-    let op = pc
+) -> Int? {
     var at = pc + 1
     let ea: UInt64
     let align = at.load(as: UInt8.self), offset = (at + 1).load(as: UInt8.self)
@@ -141,46 +148,50 @@ import PerchCore
         skipLEB(&at)  // alignment hint
         ea = UInt64(u32(base)) &+ UInt64(readU32(&at))
     }
-    guard ea &+ size <= regs.pointee.memSize else {
-        throw makeTrap(regs.pointee.function, .outOfBoundsMemoryAccess, at: op)
-    }
+    guard ea &+ size <= regs.pointee.memSize else { return nil }
     pc = at
     return Int(truncatingIfNeeded: ea)
 }
 
-/// Loads a `T` at the address on top of the stack; returns it for the caller to extend.
+/// Loads a `T` at the address on top of the stack and stores `extend(value)` in its slot.
 @inline(__always) func load<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
-    _ regs: UnsafeMutablePointer<Registers>
-) throws(Trap) -> T {
-    let a = try effectiveAddress(&pc, sp[-1], size: UInt64(MemoryLayout<T>.size), regs)
-    return regs.pointee.memBase.loadUnaligned(fromByteOffset: a, as: T.self)
+    _ regs: UnsafeMutablePointer<Registers>, _ extend: (T) -> UInt64
+) -> Bool {
+    guard let a = effectiveAddress(&pc, sp[-1], size: UInt64(MemoryLayout<T>.size), regs) else {
+        return trapped(regs, .outOfBoundsMemoryAccess, at: pc)
+    }
+    sp[-1] = extend(regs.pointee.memBase.loadUnaligned(fromByteOffset: a, as: T.self))
+    return true
 }
 
 /// An i32/f32 load of a `T`, sign- or zero-extended as `T` is signed or not.
 @inline(__always) func load32<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
-) throws(Trap) {
-    sp[-1] = UInt64(UInt32(truncatingIfNeeded: try load(T.self, &pc, sp, regs)))
+) -> Bool {
+    load(T.self, &pc, sp, regs) { UInt64(UInt32(truncatingIfNeeded: $0)) }
 }
 
 /// An i64/f64 load of a `T`, sign- or zero-extended as `T` is signed or not.
 @inline(__always) func load64<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
-) throws(Trap) {
-    sp[-1] = UInt64(truncatingIfNeeded: try load(T.self, &pc, sp, regs))
+) -> Bool {
+    load(T.self, &pc, sp, regs) { UInt64(truncatingIfNeeded: $0) }
 }
 
 /// Stores the low `T` of the top operand at the address beneath it.
 @inline(__always) func store<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
-) throws(Trap) {
-    let a = try effectiveAddress(&pc, sp[-2], size: UInt64(MemoryLayout<T>.size), regs)
+) -> Bool {
+    guard let a = effectiveAddress(&pc, sp[-2], size: UInt64(MemoryLayout<T>.size), regs) else {
+        return trapped(regs, .outOfBoundsMemoryAccess, at: pc)
+    }
     regs.pointee.memBase.storeBytes(of: T(truncatingIfNeeded: sp[-1]), toByteOffset: a, as: T.self)
     sp -= 2
+    return true
 }
 
 /// Moves `count` slots down the stack (`to` <= `from`); counts are small (a label's arity),

@@ -79,6 +79,18 @@ public enum SideTable {
             drop: Int((stp + 4).load(as: UInt32.self).littleEndian))
     }
 
+    /// The entry at `stp` as `(pcDelta, stpDelta)` when it is compact and drops nothing,
+    /// so no values move: most branches, decoded in fewer steps than `entry(at:)`; nil
+    /// for any other entry.
+    @inlinable @inline(__always)
+    public static func plainJump(at stp: UnsafeRawPointer) -> (pcDelta: Int, stpDelta: Int)? {
+        let word = stp.load(as: UInt32.self).littleEndian
+        guard word & 0x7F == 0 else { return nil }  // wide (bit 0) or drop (bits 1-6) set
+        let signed = Int32(bitPattern: word)
+        // Bits 10-18 shifted to 2-10 are stpDelta in bytes; `& ~3` clears keep's two bits.
+        return (Int(signed >> 19), Int((signed << 13) >> 21) & ~3)
+    }
+
     /// Bytes the entry at `stp` takes: 4 or 16, what an untaken `br_if`/`if` steps over.
     @inlinable @inline(__always)
     public static func size(at stp: UnsafeRawPointer) -> Int {

@@ -66,14 +66,14 @@ static const PerchHandler perch_handlers[256];
     X(00) X(01) X(02) X(04) X(05) X(0B) X(0C) X(0D) X(0E) X(0F)                             \
     X(10) X(11) X(1A) X(1B) X(1C)                                                            \
     X(20) X(21) X(22) X(23) X(24) X(25) X(26) X(28) X(29) X(2C) X(2D) X(2E) X(2F)           \
-    X(30) X(31) X(32) X(33) X(34) X(35) X(36) X(37) X(3A) X(3B) X(3F)                       \
+    X(30) X(32) X(34) X(36) X(37) X(3A) X(3B) X(3F)                       \
     X(40) X(41) X(42) X(43) X(44) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F) \
     X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A) X(5B) X(5C) X(5D) X(5E) X(5F) \
     X(60) X(61) X(62) X(63) X(64) X(65) X(66) X(67) X(68) X(69) X(6A) X(6B) X(6C) X(6D) X(6E) X(6F) \
     X(70) X(71) X(72) X(73) X(74) X(75) X(76) X(77) X(78) X(79) X(7A) X(7B) X(7C) X(7D) X(7E) X(7F) \
     X(80) X(81) X(82) X(83) X(84) X(85) X(86) X(87) X(88) X(89) X(8A) X(8B) X(8C) X(8D) X(8E) X(8F) \
     X(90) X(91) X(92) X(93) X(94) X(95) X(96) X(97) X(98) X(99) X(9A) X(9B) X(9C) X(9D) X(9E) X(9F) \
-    X(A0) X(A1) X(A2) X(A3) X(A4) X(A5) X(A6) X(A7) X(A8) X(A9) X(AA) X(AB) X(AC) X(AD) X(AE) X(AF) \
+    X(A0) X(A1) X(A2) X(A3) X(A4) X(A5) X(A6) X(A7) X(A8) X(A9) X(AA) X(AB) X(AC) X(AE) X(AF) \
     X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB) X(BC)           \
     X(C0) X(C1) X(C2) X(C3) X(C4) X(D0) X(D1) X(D2) X(FC) X(FD)
 
@@ -84,7 +84,9 @@ static const PerchHandler perch_handlers[256];
     X(38, 36) X(3E, 36) /* f32.store, i64.store32: as i32.store */                          \
     X(39, 37) /* f64.store: as i64.store */                                                  \
     X(3C, 3A) X(3D, 3B) /* i64.store8/16: as i32.store8/16 */                               \
-    X(BD, BC) X(BE, BC) X(BF, BC) /* reinterpretations: a no-op on slots */
+    X(BD, BC) X(BE, BC) X(BF, BC) /* reinterpretations: a no-op on slots */            \
+    X(31, 2D) X(33, 2F) X(35, 28) /* i64.load8/16/32_u: as the i32 loads, zero-extended */ \
+    X(AD, A7) /* i64.extend_i32_u: as i32.wrap_i64, the low half zero-extended */
 
 PERCH_OPCODES(PERCH_HANDLER)
 PERCH_HANDLER(invalid)
