@@ -35,50 +35,67 @@ import PerchValidate
 }
 
 
+/// How a handler with several paths goes on: `stop` (the outcome stored), or one of three
+/// ways of continuing at `pc`, each with a dispatch jump of its own in perch_dispatch.h,
+/// so that the CPU predicts where a taken branch leads apart from where falling through
+/// does (and a fused pair's next opcode apart from a single instruction's).
+enum Way {
+    static let stop: UInt8 = 0
+    static let next: UInt8 = 1
+    static let branch: UInt8 = 2
+    static let other: UInt8 = 3
+}
+
 /// `br_if` at `pc`, its condition `taken` already popped. Out of fuel on a back-edge, the
 /// condition goes back in its slot and the run stops at the `br_if`, to re-execute it.
 @inline(__always) func branchIf(
     _ taken: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer,
     _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
-) -> RunOutcome? {
-    if taken {
-        if let jump = SideTable.plainJump(at: stp) {
-            if jump.pcDelta <= 0 && !spendFuel(regs) {
-                push(&sp, 1)
-                return suspend(regs, pc, stp, sp, fp)
-            }
-            pc += jump.pcDelta
-            stp += jump.stpDelta
-            return nil
-        }
-        let e = SideTable.entry(at: stp)
-        // A back-edge costs one unit of fuel, paid before it is taken.
-        if e.pcDelta <= 0 && !spendFuel(regs) {
-            push(&sp, 1)
-            return suspend(regs, pc, stp, sp, fp)
-        }
-        sp = shift(sp, e)
-        pc += e.pcDelta
-        stp += e.stpDelta
-    } else {
+) -> UInt8 {
+    guard taken else {
         pc += 1
         skipLEB(&pc)
         stp += SideTable.size(at: stp)
+        return Way.next
     }
-    return nil
+    if let jump = SideTable.plainJump(at: stp) {
+        if jump.pcDelta <= 0 && !spendFuel(regs) { return stopAtBrIf(pc, stp, sp, fp, regs) }
+        pc += jump.pcDelta
+        stp += jump.stpDelta
+        return Way.branch
+    }
+    let e = SideTable.entry(at: stp)
+    // A back-edge costs one unit of fuel, paid before it is taken.
+    if e.pcDelta <= 0 && !spendFuel(regs) { return stopAtBrIf(pc, stp, sp, fp, regs) }
+    sp = shift(sp, e)
+    pc += e.pcDelta
+    stp += e.stpDelta
+    return Way.branch
+}
+
+/// Out of fuel at a taken `br_if`: its condition goes back on the stack and the run stops
+/// there.
+@inline(__always) func stopAtBrIf(
+    _ pc: UnsafeRawPointer, _ stp: UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>
+) -> UInt8 {
+    sp[0] = 1
+    regs.pointee.outcome = suspend(regs, pc, stp, sp + 1, fp)
+    return Way.stop
 }
 
 /// `if` at `pc`, its condition already popped: into the then-arm, or to the else-arm or
 /// past `end`.
-@inline(__always) func enterIf(_ condition: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) {
+@inline(__always) func enterIf(_ condition: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) -> UInt8 {
     if condition {
         pc += 1
         skipLEB(&pc)
         stp += SideTable.size(at: stp)
-    } else {
-        jumpForward(&pc, &stp)
+        return Way.next
     }
+    jumpForward(&pc, &stp)
+    return Way.branch
 }
 
 /// Takes the forward branch of an `if` or `else` at `pc`: nothing to pay, no values move.
@@ -100,25 +117,25 @@ import PerchValidate
     _ value: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer,
     _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
-) -> RunOutcome? {
+) -> UInt8 {
     switch pc.load(as: UInt8.self) {
     case 0x0D:
         return branchIf(value, &pc, &stp, &sp, fp, regs)
     case 0x04:
-        enterIf(value, &pc, &stp)
+        return enterIf(value, &pc, &stp)
     default:
         push(&sp, value ? 1 : 0)
+        return Way.other
     }
-    return nil
 }
 
 /// An integer comparison of the top two operands, consumed by a following branch (see
-/// `consume`). Returns how the run stops, or nil to continue.
+/// `consume`).
 @inline(__always) func condition<T>(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ stp: inout UnsafeRawPointer,
     _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
-) -> RunOutcome? {
+) -> UInt8 {
     let value = test(operand(sp[-2]), operand(sp[-1]))
     sp -= 2
     pc += 1
@@ -129,7 +146,7 @@ import PerchValidate
 @inline(__always) func zeroCondition<T: FixedWidthInteger>(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ stp: inout UnsafeRawPointer,
     _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>, _ operand: (UInt64) -> T
-) -> RunOutcome? {
+) -> UInt8 {
     let value = operand(sp[-1]) == 0
     sp -= 1
     pc += 1
@@ -141,15 +158,18 @@ import PerchValidate
 /// pair, no stack traffic for `k`); otherwise pushed.
 @inline(__always) func constantOperand(
     _ k: UInt32, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>
-) {
+) -> UInt8 {
     let next = pc.load(as: UInt8.self)
     if next == 0x6A {
         sp[-1] = UInt64(u32(sp[-1]) &+ k)
         pc += 1
-    } else if next == 0x6B {
+        return Way.branch
+    }
+    if next == 0x6B {
         sp[-1] = UInt64(u32(sp[-1]) &- k)
         pc += 1
-    } else {
-        push(&sp, UInt64(k))
+        return Way.other
     }
+    push(&sp, UInt64(k))
+    return Way.next
 }

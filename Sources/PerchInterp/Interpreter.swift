@@ -139,10 +139,9 @@ func opBlock(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inou
 }
 
 @_silgen_name("perch_op_04") @inline(__always)
-func opIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
+func opIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
     sp -= 1
-    enterIf(u32(sp[0]) != 0, &pc, &stp)
-    return true
+    return enterIf(u32(sp[0]) != 0, &pc, &stp)
 }
 
 /// else: the end of the then-arm, a jump past `end`.
@@ -154,12 +153,12 @@ func opElse(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout
 
 /// end: a no-op except the function's final one, which returns.
 @_silgen_name("perch_op_0B") @inline(__always)
-func opEnd(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
+func opEnd(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
     if pc != regs.pointee.functionEnd {
         pc += 1
-        return true
+        return Way.next
     }
-    return returnFromCall(&pc, &sp, &fp, &stp, regs)
+    return returnFromCall(&pc, &sp, &fp, &stp, regs) ? Way.branch : Way.stop
 }
 
 @_silgen_name("perch_op_0F") @inline(__always)
@@ -217,9 +216,9 @@ func opBr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout C
 }
 
 @_silgen_name("perch_op_0D") @inline(__always)
-func opBrIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
+func opBrIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
     sp -= 1
-    return proceed(branchIf(u32(sp[0]) != 0, &pc, &stp, &sp, fp, regs), regs)
+    return branchIf(u32(sp[0]) != 0, &pc, &stp, &sp, fp, regs)
 }
 
 @_silgen_name("perch_op_0E") @inline(__always)
@@ -569,7 +568,7 @@ func opMemoryGrow(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp:
 
 /// i32.const, often fused with the instruction that uses it (`constantOperand`).
 @_silgen_name("perch_op_41") @inline(__always)
-func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
+func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
     let k: UInt32
     let b = byte(pc, 1)
     if _fastPath(b < 0x80) {
@@ -580,8 +579,7 @@ func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
         k = readS32(&at)
         pc = at
     }
-    constantOperand(k, &pc, &sp)
-    return true
+    return constantOperand(k, &pc, &sp)
 }
 
 @_silgen_name("perch_op_42") @inline(__always)
@@ -608,113 +606,113 @@ func opF64Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 // Integer tests are fused with a following br_if or if (see `consume`).
 
 @_silgen_name("perch_op_45") @inline(__always)
-func opI32Eqz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(zeroCondition(&pc, &sp, &stp, fp, regs, u32), regs)
+func opI32Eqz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    zeroCondition(&pc, &sp, &stp, fp, regs, u32)
 }
 
 @_silgen_name("perch_op_46") @inline(__always)
-func opI32Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u32, ==), regs)
+func opI32Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u32, ==)
 }
 
 @_silgen_name("perch_op_47") @inline(__always)
-func opI32Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u32, !=), regs)
+func opI32Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u32, !=)
 }
 
 @_silgen_name("perch_op_48") @inline(__always)
-func opI32LtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, i32, <), regs)
+func opI32LtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, i32, <)
 }
 
 @_silgen_name("perch_op_49") @inline(__always)
-func opI32LtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u32, <), regs)
+func opI32LtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u32, <)
 }
 
 @_silgen_name("perch_op_4A") @inline(__always)
-func opI32GtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, i32, >), regs)
+func opI32GtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, i32, >)
 }
 
 @_silgen_name("perch_op_4B") @inline(__always)
-func opI32GtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u32, >), regs)
+func opI32GtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u32, >)
 }
 
 @_silgen_name("perch_op_4C") @inline(__always)
-func opI32LeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, i32, <=), regs)
+func opI32LeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, i32, <=)
 }
 
 @_silgen_name("perch_op_4D") @inline(__always)
-func opI32LeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u32, <=), regs)
+func opI32LeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u32, <=)
 }
 
 @_silgen_name("perch_op_4E") @inline(__always)
-func opI32GeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, i32, >=), regs)
+func opI32GeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, i32, >=)
 }
 
 @_silgen_name("perch_op_4F") @inline(__always)
-func opI32GeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u32, >=), regs)
+func opI32GeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u32, >=)
 }
 
 @_silgen_name("perch_op_50") @inline(__always)
-func opI64Eqz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(zeroCondition(&pc, &sp, &stp, fp, regs, u64), regs)
+func opI64Eqz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    zeroCondition(&pc, &sp, &stp, fp, regs, u64)
 }
 
 @_silgen_name("perch_op_51") @inline(__always)
-func opI64Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u64, ==), regs)
+func opI64Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u64, ==)
 }
 
 @_silgen_name("perch_op_52") @inline(__always)
-func opI64Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u64, !=), regs)
+func opI64Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u64, !=)
 }
 
 @_silgen_name("perch_op_53") @inline(__always)
-func opI64LtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, i64, <), regs)
+func opI64LtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, i64, <)
 }
 
 @_silgen_name("perch_op_54") @inline(__always)
-func opI64LtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u64, <), regs)
+func opI64LtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u64, <)
 }
 
 @_silgen_name("perch_op_55") @inline(__always)
-func opI64GtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, i64, >), regs)
+func opI64GtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, i64, >)
 }
 
 @_silgen_name("perch_op_56") @inline(__always)
-func opI64GtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u64, >), regs)
+func opI64GtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u64, >)
 }
 
 @_silgen_name("perch_op_57") @inline(__always)
-func opI64LeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, i64, <=), regs)
+func opI64LeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, i64, <=)
 }
 
 @_silgen_name("perch_op_58") @inline(__always)
-func opI64LeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u64, <=), regs)
+func opI64LeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u64, <=)
 }
 
 @_silgen_name("perch_op_59") @inline(__always)
-func opI64GeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, i64, >=), regs)
+func opI64GeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, i64, >=)
 }
 
 @_silgen_name("perch_op_5A") @inline(__always)
-func opI64GeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    proceed(condition(&pc, &sp, &stp, fp, regs, u64, >=), regs)
+func opI64GeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    condition(&pc, &sp, &stp, fp, regs, u64, >=)
 }
 
 // Float comparisons: rarely a loop condition, not fused.

@@ -49,26 +49,50 @@ typedef void *_Nonnull PerchRegisters;
 typedef PERCH_HANDLER_CC void (*_Nonnull PerchHandler)(PERCH_PARAMETERS);
 static const PerchHandler perch_handlers[256];
 
+#define PERCH_NEXT perch_handlers[*(const uint8_t *)pc](PERCH_ARGUMENTS)
+
 #define PERCH_HANDLER(XX)                                                                    \
     __attribute__((swiftcall)) bool perch_op_##XX(                                           \
         PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
         PerchCode *_Nonnull stp, PerchRegisters regs);                                       \
-    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                                     \
+    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
         bool proceed;                                                                        \
         [[clang::always_inline]] proceed = perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs); \
         if (__builtin_expect(proceed, 1)) {                                                  \
-            __attribute__((musttail)) return perch_handlers[*(const uint8_t *)pc](PERCH_ARGUMENTS); \
+            __attribute__((musttail)) return PERCH_NEXT;                                     \
+        }                                                                                    \
+    }
+
+// A branching handler returns which way it went (`Way` in Interpreter.swift): 0 stops,
+// 1 to 3 continue at pc, each from a dispatch jump of its own. A taken branch and a fall
+// through lead to different opcodes; with one jump for both, the CPU's prediction of
+// where it goes was wrong far more often.
+#define PERCH_BRANCHING_HANDLER(XX)                                                          \
+    __attribute__((swiftcall)) uint8_t perch_op_##XX(                                        \
+        PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
+        PerchCode *_Nonnull stp, PerchRegisters regs);                                       \
+    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
+        uint8_t way;                                                                         \
+        [[clang::always_inline]] way = perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs); \
+        if (way == 1) {                                                                      \
+            __attribute__((musttail)) return PERCH_NEXT;                                     \
+        }                                                                                    \
+        if (way == 2) {                                                                      \
+            __attribute__((musttail)) return PERCH_NEXT;                                     \
+        }                                                                                    \
+        if (way == 3) {                                                                      \
+            __attribute__((musttail)) return PERCH_NEXT;                                     \
         }                                                                                    \
     }
 
 // Opcodes with a handler of their own; the ones sharing another's are in PERCH_SHARED.
 #define PERCH_OPCODES(X)                                                                     \
-    X(00) X(01) X(02) X(04) X(05) X(0B) X(0C) X(0D) X(0E) X(0F)                             \
+    X(00) X(01) X(02) X(05) X(0C) X(0E) X(0F)                             \
     X(10) X(11) X(1A) X(1B) X(1C)                                                            \
     X(20) X(21) X(22) X(23) X(24) X(25) X(26) X(28) X(29) X(2C) X(2D) X(2E) X(2F)           \
     X(30) X(32) X(34) X(36) X(37) X(3A) X(3B) X(3F)                       \
-    X(40) X(41) X(42) X(43) X(44) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F) \
-    X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A) X(5B) X(5C) X(5D) X(5E) X(5F) \
+    X(40) X(42) X(43) X(44) \
+    X(5B) X(5C) X(5D) X(5E) X(5F) \
     X(60) X(61) X(62) X(63) X(64) X(65) X(66) X(67) X(68) X(69) X(6A) X(6B) X(6C) X(6D) X(6E) X(6F) \
     X(70) X(71) X(72) X(73) X(74) X(75) X(76) X(77) X(78) X(79) X(7A) X(7B) X(7C) X(7D) X(7E) X(7F) \
     X(80) X(81) X(82) X(83) X(84) X(85) X(86) X(87) X(88) X(89) X(8A) X(8B) X(8C) X(8D) X(8E) X(8F) \
@@ -76,6 +100,13 @@ static const PerchHandler perch_handlers[256];
     X(A0) X(A1) X(A2) X(A3) X(A4) X(A5) X(A6) X(A7) X(A8) X(A9) X(AA) X(AB) X(AC) X(AE) X(AF) \
     X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB) X(BC)           \
     X(C0) X(C1) X(C2) X(C3) X(C4) X(D0) X(D1) X(D2) X(FC) X(FD)
+
+// Opcodes whose handler branches: if, end (which may return), br_if, the integer tests,
+// which take a following br_if or if with them, and i32.const, which takes a following
+// add or sub.
+#define PERCH_BRANCHING(X)                                                                   \
+    X(04) X(0B) X(41) X(0D) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F)    \
+    X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A)
 
 // (opcode, the opcode whose handler it shares): same stack effect and bytes.
 #define PERCH_SHARED(X)                                                                      \
@@ -89,6 +120,7 @@ static const PerchHandler perch_handlers[256];
     X(AD, A7) /* i64.extend_i32_u: as i32.wrap_i64, the low half zero-extended */
 
 PERCH_OPCODES(PERCH_HANDLER)
+PERCH_BRANCHING(PERCH_BRANCHING_HANDLER)
 PERCH_HANDLER(invalid)
 
 #define PERCH_ENTRY(XX) [0x##XX] = perch_tc_##XX,
@@ -98,6 +130,7 @@ PERCH_HANDLER(invalid)
 static const PerchHandler perch_handlers[256] = {
     [0 ... 255] = perch_tc_invalid,
     PERCH_OPCODES(PERCH_ENTRY)
+    PERCH_BRANCHING(PERCH_ENTRY)
     PERCH_SHARED(PERCH_SHARED_ENTRY)
 };
 #pragma clang diagnostic pop
