@@ -409,10 +409,47 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 
 // MARK: - Variable instructions
 
+/// local.get, fused with what most often follows it when both immediates are one byte:
+/// an i32.const (11% of all dispatches across the benchmarks, with the const's own add
+/// or sub when one follows) or another local.get (6%). One dispatch for the pair or
+/// triple; a following opcode is only read once it is known to have an immediate, so
+/// nothing past the function's final `end` is ever read.
 @_silgen_name("perch_op_20") @inline(__always)
-func opLocalGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    withIndex(&pc, after: 1) { push(&sp, fp[$0]) }
-    return true
+func opLocalGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> UInt8 {
+    let index = byte(pc, 1)
+    guard _fastPath(index < 0x80) else {
+        withIndex(&pc, after: 1) { push(&sp, fp[$0]) }
+        return Way.next
+    }
+    let value = fp[Int(index)]
+    let next = byte(pc, 2)
+    if next == 0x41, case let k = byte(pc, 3), k < 0x80 {
+        let constant = UInt32(bitPattern: Int32(Int8(bitPattern: k &<< 1) &>> 1))
+        switch byte(pc, 4) {
+        case 0x6A:
+            push(&sp, UInt64(u32(value) &+ constant))
+            pc += 5
+        case 0x6B:
+            push(&sp, UInt64(u32(value) &- constant))
+            pc += 5
+        default:
+            sp[0] = value
+            sp[1] = UInt64(constant)
+            sp += 2
+            pc += 4
+        }
+        return Way.branch
+    }
+    if next == 0x20, case let second = byte(pc, 3), second < 0x80 {
+        sp[0] = value
+        sp[1] = fp[Int(second)]
+        sp += 2
+        pc += 4
+        return Way.other
+    }
+    push(&sp, value)
+    pc += 2
+    return Way.next
 }
 
 @_silgen_name("perch_op_21") @inline(__always)
