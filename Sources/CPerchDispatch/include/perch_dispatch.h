@@ -89,7 +89,7 @@ static const PerchHandler perch_handlers[256];
 #define PERCH_OPCODES(X)                                                                     \
     X(00) X(01) X(02) X(05) X(0C) X(0E) X(0F)                             \
     X(10) X(11) X(1A) X(1B) X(1C)                                                            \
-    X(21) X(22) X(23) X(24) X(25) X(26) X(28) X(29) X(2C) X(2D) X(2E) X(2F)           \
+    X(23) X(24) X(25) X(26) X(28) X(29) X(2C) X(2D) X(2E) X(2F)           \
     X(30) X(32) X(34) X(36) X(37) X(3A) X(3B) X(3F)                       \
     X(40) X(42) X(43) X(44) \
     X(5B) X(5C) X(5D) X(5E) X(5F) \
@@ -103,9 +103,9 @@ static const PerchHandler perch_handlers[256];
 
 // Opcodes whose handler branches: if, end (which may return), br_if, the integer tests,
 // which take a following br_if or if with them, local.get and i32.const, which take
-// what most often follows them.
+// what most often follows them, and local.set and local.tee, likewise.
 #define PERCH_BRANCHING(X)                                                                   \
-    X(04) X(0B) X(20) X(41) X(0D) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F)    \
+    X(04) X(0B) X(20) X(21) X(22) X(41) X(0D) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F)    \
     X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A)
 
 // (opcode, the opcode whose handler it shares): same stack effect and bytes.
