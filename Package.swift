@@ -10,23 +10,19 @@ import PackageDescription
 // The interpreter is built for speed in every release build, also where the toolset asks
 // for size (`-Osize` in toolchain/*-linux.json); measured in docs/interpreter.md ("Device
 // build flags"). Each flag:
-// - `-Xfrontend -O`: under -Osize (LLVM `minsize`) constants were hoisted into the shared
-//   dispatch block and rebuilt at every instruction (the loop ran 56% more instructions).
-//   The toolset's `-Osize` comes after a target's flags on the swiftc line, but
-//   `-Xfrontend` flags come after it on the frontend's, where the last `-O*` wins.
-// - `-tail-dup-*-size`: LLVM copies the dispatch (load, table, jump) into every handler
-//   only for blocks with at most 16 predecessors and successors by default; the opcode
-//   switch has 256, so every handler jumped back to one shared indirect jump.
+// - `-Xfrontend -O`: under -Osize (LLVM `minsize`) the one-loop interpreter before the
+//   handlers ran 56% more instructions (constants rebuilt at every dispatch, spills). The
+//   toolset's `-Osize` comes after a target's flags on the swiftc line, but `-Xfrontend`
+//   flags come after it on the frontend's, where the last `-O*` wins.
 // - `-sil-inline-block-limit-denominator`: the SIL inliner stops inlining even trivial
-//   callees into a caller of over ~1000 blocks (the loop), so `(pc + 1).load(as:)` stayed
-//   a call to a stdlib specialization that Embedded Swift emits in another file's object,
-//   where LLVM cannot inline it either. A large denominator removes that size penalty.
+//   callees into a large caller, and a stdlib specialisation that Embedded Swift emits in
+//   another file's object can then not be inlined by LLVM either; a large denominator
+//   removes that size penalty.
 // The Cortex-M4 image (PERCH_MCU_IMAGE) stays size-first: flash is its limit.
 let interpreterSpeedSettings: [SwiftSetting] =
     Context.environment["PERCH_MCU_IMAGE"] != nil ? [] : [
         .unsafeFlags([
             "-Xfrontend", "-O",
-            "-Xllvm", "-tail-dup-pred-size=300", "-Xllvm", "-tail-dup-succ-size=300",
             "-Xllvm", "-sil-inline-block-limit-denominator=100000000",
         ], .when(configuration: .release))
     ]
