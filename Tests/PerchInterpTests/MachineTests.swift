@@ -216,3 +216,12 @@ extension Instance {
         }
     }
 }
+
+/// perch_dispatch.h finds the side-table pointer at the start of `Registers` on 32-bit
+/// ARM, where it is not passed in a register.
+@Test func sideTablePointerIsTheFirstRegister() throws {
+    let machine = try Machine(arena: try Arena(capacity: 1 << 16), valueStackSlots: 64, callDepth: 4)
+    let registers = machine.registers
+    let stpAddress = withUnsafeMutablePointer(to: &registers.pointee.stp) { UnsafeMutableRawPointer($0) }
+    #expect(stpAddress == UnsafeMutableRawPointer(registers))
+}
