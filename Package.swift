@@ -27,6 +27,16 @@ let interpreterSpeedSettings: [SwiftSetting] =
         ], .when(configuration: .release))
     ]
 
+// Every build of the interpreter, the Cortex-M4 image's too: no Swift function merging.
+// That LLVM pass folds functions that differ only in a few constants into one taking them
+// as extra parameters; two dispatch functions of perch_dispatch.h so folded have one
+// parameter more than the handler they `musttail`-call, and LLVM rejects the module
+// ("cannot guarantee tail call due to mismatched parameter counts"; seen on armv7, where
+// i32.load and i64.load32_s differed only in the widening function they called).
+let interpreterDispatchSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-llvm-merge-functions-pass"])
+]
+
 let package = Package(
     name: "Perch",
     products: [
@@ -42,7 +52,7 @@ let package = Package(
         .target(name: "CPerchDispatch"),
         .target(
             name: "PerchInterp", dependencies: ["CPerchDispatch", "PerchCore", "PerchDecode", "PerchValidate"],
-            swiftSettings: interpreterSpeedSettings,
+            swiftSettings: interpreterDispatchSettings + interpreterSpeedSettings,
             // f32/f64.sqrt call sqrtf/sqrt; bare-metal builds supply them from their own libm.
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
         .target(name: "PerchWASI", dependencies: ["PerchCore"]),
