@@ -1282,6 +1282,7 @@ func opI32TruncF64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
     checkedUnary(&pc, sp, regs, { truncToI32U(f64($0)) }, { UInt64($0) })
 }
 
+/// i64.extend_i32_s (and i64.extend32_s).
 @_silgen_name("perch_op_AC") @inline(__always)
 func opI64ExtendI32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
     unary(&pc, sp) { i64ExtendI32S(u32($0)) }
@@ -1396,12 +1397,6 @@ func opI64Extend8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 @_silgen_name("perch_op_C3") @inline(__always)
 func opI64Extend16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
     unary(&pc, sp, i64Extend16S)
-    return true
-}
-
-@_silgen_name("perch_op_C4") @inline(__always)
-func opI64Extend32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    unary(&pc, sp, i64Extend32S)
     return true
 }
 

@@ -92,7 +92,6 @@
 @inline(__always) func i32Extend16S(_ a: UInt32) -> UInt32 { UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: a))) }
 @inline(__always) func i64Extend8S(_ a: UInt64) -> UInt64 { UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: a))) }
 @inline(__always) func i64Extend16S(_ a: UInt64) -> UInt64 { UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: a))) }
-@inline(__always) func i64Extend32S(_ a: UInt64) -> UInt64 { UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: a))) }
 @inline(__always) func i64ExtendI32S(_ a: UInt32) -> UInt64 { UInt64(bitPattern: Int64(Int32(bitPattern: a))) }
 
 // MARK: - Float operations (spec 4.3.3)

@@ -99,7 +99,7 @@ static const PerchHandler perch_handlers[256];
     X(90) X(91) X(92) X(93) X(94) X(95) X(96) X(97) X(98) X(99) X(9A) X(9B) X(9C) X(9D) X(9E) X(9F) \
     X(A0) X(A1) X(A2) X(A3) X(A4) X(A5) X(A6) X(A7) X(A8) X(A9) X(AA) X(AB) X(AC) X(AE) X(AF) \
     X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB) X(BC)           \
-    X(C0) X(C1) X(C2) X(C3) X(C4) X(D0) X(D1) X(D2) X(FC) X(FD)
+    X(C0) X(C1) X(C2) X(C3) X(D0) X(D1) X(D2) X(FC) X(FD)
 
 // Opcodes whose handler branches: if, end (which may return), br_if, the integer tests,
 // which take a following br_if or if with them, local.get and i32.const, which take
@@ -117,7 +117,8 @@ static const PerchHandler perch_handlers[256];
     X(3C, 3A) X(3D, 3B) /* i64.store8/16: as i32.store8/16 */                               \
     X(BD, BC) X(BE, BC) X(BF, BC) /* reinterpretations: a no-op on slots */            \
     X(31, 2D) X(33, 2F) X(35, 28) /* i64.load8/16/32_u: as the i32 loads, zero-extended */ \
-    X(AD, A7) /* i64.extend_i32_u: as i32.wrap_i64, the low half zero-extended */
+    X(AD, A7) /* i64.extend_i32_u: as i32.wrap_i64, the low half zero-extended */        \
+    X(C4, AC) /* i64.extend32_s: as i64.extend_i32_s, the low half sign-extended */
 
 PERCH_OPCODES(PERCH_HANDLER)
 PERCH_BRANCHING(PERCH_BRANCHING_HANDLER)
