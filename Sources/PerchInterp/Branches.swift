@@ -161,15 +161,15 @@ enum Way {
 ) -> UInt8 {
     let next = pc.load(as: UInt8.self)
     if next == 0x6A {
-        sp[-1] = UInt64(u32(sp[-1]) &+ k)
+        sp[-1] = slot(u32(sp[-1]) &+ k)
         pc += 1
         return Way.branch
     }
     if next == 0x6B {
-        sp[-1] = UInt64(u32(sp[-1]) &- k)
+        sp[-1] = slot(u32(sp[-1]) &- k)
         pc += 1
         return Way.other
     }
-    push(&sp, UInt64(k))
+    push(&sp, slot(k))
     return Way.next
 }

@@ -7,6 +7,27 @@
 
 @inline(__always) func u32(_ v: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: v) }
 
+// Widening into a 64-bit slot. The standard library's conversions to UInt64 and Int64
+// (`UInt64(x)`, `UInt64(truncatingIfNeeded:)`) stay out-of-line calls on 32-bit ARM
+// (`FixedWidthInteger._truncatingInit`, emitted in another file's object), which made
+// nearly every handler there save registers around a call; these compile to one
+// zero- or sign-extension on every target.
+
+/// `v` zero-extended.
+@inline(__always) func slot(_ v: UInt32) -> UInt64 { UInt64(_truncatingBits: UInt(v)) }
+
+/// `v` sign-extended.
+@inline(__always) func slot(signExtending v: Int32) -> UInt64 {
+    (slot(UInt32(bitPattern: v)) ^ 0x8000_0000) &- 0x8000_0000
+}
+
+/// `v` extended to 64 bits as its signedness says.
+@inline(__always) func slot<T: FixedWidthInteger>(extending v: T) -> UInt64 {
+    if T.bitWidth == 64 { return unsafeBitCast(v, to: UInt64.self) }
+    if T.isSigned { return slot(signExtending: Int32(truncatingIfNeeded: v)) }
+    return slot(UInt32(truncatingIfNeeded: v))
+}
+
 /// The byte at `p + offset`. The loop's own code reads code bytes through this, not through
 /// `load(fromByteOffset:as:)` directly: that one is not `@inline(__always)`, and in a caller
 /// as large as the loop the optimiser stops inlining such functions (an i32.const called it
@@ -52,7 +73,7 @@
     let b = (pc + offset).load(as: UInt8.self)
     if _fastPath(b < 0x80) {
         pc += offset &+ 1
-        body(UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)))
+        body(slot(signExtending: Int32(Int8(bitPattern: b &<< 1) &>> 1)))
     } else {
         var at = pc + offset
         let value = readS64(&at)
@@ -132,7 +153,7 @@
 @inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
     let b = pc.load(as: UInt8.self)
     pc += 1
-    if _fastPath(b < 0x80) { return UInt64(bitPattern: Int64(Int8(bitPattern: b &<< 1) &>> 1)) }
+    if _fastPath(b < 0x80) { return slot(signExtending: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
     let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
     pc = next
     return value

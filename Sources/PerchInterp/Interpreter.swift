@@ -441,14 +441,14 @@ func opLocalGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
     if let constant = smallI32Const(at: pc + 2) {
         switch byte(pc, 4) {
         case 0x6A:
-            push(&sp, UInt64(u32(value) &+ constant))
+            push(&sp, slot(u32(value) &+ constant))
             pc += 5
         case 0x6B:
-            push(&sp, UInt64(u32(value) &- constant))
+            push(&sp, slot(u32(value) &- constant))
             pc += 5
         default:
             sp[0] = value
-            sp[1] = UInt64(constant)
+            sp[1] = slot(constant)
             sp += 2
             pc += 4
         }
@@ -503,7 +503,7 @@ func opLocalTee(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
         return Way.branch
     }
     if let constant = smallI32Const(at: pc + 2) {
-        push(&sp, UInt64(constant))
+        push(&sp, slot(constant))
         pc += 4
         return Way.other
     }
@@ -671,7 +671,7 @@ func opI64Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 
 @_silgen_name("perch_op_43") @inline(__always)
 func opF32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    push(&sp, UInt64(unaligned(pc + 1, as: UInt32.self)))
+    push(&sp, slot(unaligned(pc + 1, as: UInt32.self)))
     pc += 5
     return true
 }
@@ -1258,28 +1258,28 @@ func opF64Copysign(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 /// i32.wrap_i64 (and i64.extend_i32_u).
 @_silgen_name("perch_op_A7") @inline(__always)
 func opI32WrapI64(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    unary(&pc, sp) { UInt64(u32($0)) }
+    unary(&pc, sp) { slot(u32($0)) }
     return true
 }
 
 @_silgen_name("perch_op_A8") @inline(__always)
 func opI32TruncF32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    checkedUnary(&pc, sp, regs, { truncToI32S(Double(float32($0))) }, { UInt64($0) })
+    checkedUnary(&pc, sp, regs, { truncToI32S(Double(float32($0))) }, { slot($0) })
 }
 
 @_silgen_name("perch_op_A9") @inline(__always)
 func opI32TruncF32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    checkedUnary(&pc, sp, regs, { truncToI32U(Double(float32($0))) }, { UInt64($0) })
+    checkedUnary(&pc, sp, regs, { truncToI32U(Double(float32($0))) }, { slot($0) })
 }
 
 @_silgen_name("perch_op_AA") @inline(__always)
 func opI32TruncF64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    checkedUnary(&pc, sp, regs, { truncToI32S(f64($0)) }, { UInt64($0) })
+    checkedUnary(&pc, sp, regs, { truncToI32S(f64($0)) }, { slot($0) })
 }
 
 @_silgen_name("perch_op_AB") @inline(__always)
 func opI32TruncF64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    checkedUnary(&pc, sp, regs, { truncToI32U(f64($0)) }, { UInt64($0) })
+    checkedUnary(&pc, sp, regs, { truncToI32U(f64($0)) }, { slot($0) })
 }
 
 /// i64.extend_i32_s (and i64.extend32_s).
@@ -1323,19 +1323,19 @@ func opF32ConvertI32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ 
 
 @_silgen_name("perch_op_B4") @inline(__always)
 func opF32ConvertI64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    unary(&pc, sp) { UInt64(f32FromI64S($0)) }
+    unary(&pc, sp) { slot(f32FromI64S($0)) }
     return true
 }
 
 @_silgen_name("perch_op_B5") @inline(__always)
 func opF32ConvertI64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    unary(&pc, sp) { UInt64(f32FromI64U($0)) }
+    unary(&pc, sp) { slot(f32FromI64U($0)) }
     return true
 }
 
 @_silgen_name("perch_op_B6") @inline(__always)
 func opF32DemoteF64(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    unary(&pc, sp) { UInt64(f32Demote($0)) }
+    unary(&pc, sp) { slot(f32Demote($0)) }
     return true
 }
 
@@ -1431,10 +1431,10 @@ func opPrefixFC(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
     pc += 1
     let sub = readU32(&pc)
     switch sub {
-    case 0: sp[-1] = UInt64(truncSatToI32S(Double(float32(sp[-1]))))
-    case 1: sp[-1] = UInt64(truncSatToI32U(Double(float32(sp[-1]))))
-    case 2: sp[-1] = UInt64(truncSatToI32S(f64(sp[-1])))
-    case 3: sp[-1] = UInt64(truncSatToI32U(f64(sp[-1])))
+    case 0: sp[-1] = slot(truncSatToI32S(Double(float32(sp[-1]))))
+    case 1: sp[-1] = slot(truncSatToI32U(Double(float32(sp[-1]))))
+    case 2: sp[-1] = slot(truncSatToI32S(f64(sp[-1])))
+    case 3: sp[-1] = slot(truncSatToI32U(f64(sp[-1])))
     case 4: sp[-1] = truncSatToI64S(Double(float32(sp[-1])))
     case 5: sp[-1] = truncSatToI64U(Double(float32(sp[-1])))
     case 6: sp[-1] = truncSatToI64S(f64(sp[-1]))

@@ -90,9 +90,9 @@
 /// Sign extension of the low `bits` bits (spec 4.3.2 `iextend_s`).
 @inline(__always) func i32Extend8S(_ a: UInt32) -> UInt32 { UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: a))) }
 @inline(__always) func i32Extend16S(_ a: UInt32) -> UInt32 { UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: a))) }
-@inline(__always) func i64Extend8S(_ a: UInt64) -> UInt64 { UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: a))) }
-@inline(__always) func i64Extend16S(_ a: UInt64) -> UInt64 { UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: a))) }
-@inline(__always) func i64ExtendI32S(_ a: UInt32) -> UInt64 { UInt64(bitPattern: Int64(Int32(bitPattern: a))) }
+@inline(__always) func i64Extend8S(_ a: UInt64) -> UInt64 { slot(extending: Int8(truncatingIfNeeded: a)) }
+@inline(__always) func i64Extend16S(_ a: UInt64) -> UInt64 { slot(extending: Int16(truncatingIfNeeded: a)) }
+@inline(__always) func i64ExtendI32S(_ a: UInt32) -> UInt64 { slot(signExtending: Int32(bitPattern: a)) }
 
 // MARK: - Float operations (spec 4.3.3)
 

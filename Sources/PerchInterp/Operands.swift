@@ -36,13 +36,13 @@ import PerchCore
 @inline(__always) func i32Unary(
     _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (UInt32) -> UInt32
 ) {
-    unary(&pc, sp) { UInt64(op(u32($0))) }
+    unary(&pc, sp) { slot(op(u32($0))) }
 }
 
 @inline(__always) func i32Binary(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (UInt32, UInt32) -> UInt32
 ) {
-    binary(&pc, &sp) { UInt64(op(u32($0), u32($1))) }
+    binary(&pc, &sp) { slot(op(u32($0), u32($1))) }
 }
 
 /// A comparison of the top two operands, pushing 1 or 0.
@@ -56,13 +56,13 @@ import PerchCore
 @inline(__always) func f32Unary(
     _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (Float) -> Float
 ) {
-    unary(&pc, sp) { UInt64(bits(op(f32(u32($0))))) }
+    unary(&pc, sp) { slot(bits(op(f32(u32($0))))) }
 }
 
 @inline(__always) func f32Binary(
     _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (Float, Float) -> Float
 ) {
-    binary(&pc, &sp) { UInt64(bits(op(f32(u32($0)), f32(u32($1))))) }
+    binary(&pc, &sp) { slot(bits(op(f32(u32($0)), f32(u32($1))))) }
 }
 
 @inline(__always) func f64Unary(
@@ -90,7 +90,7 @@ import PerchCore
     switch op(u32(sp[-2]), u32(sp[-1])) {
     case .success(let v):
         sp -= 1
-        sp[-1] = UInt64(v)
+        sp[-1] = slot(v)
         pc += 1
         return true
     case .failure(let kind):
@@ -142,11 +142,11 @@ import PerchCore
     let ea: UInt64
     let align = at.load(as: UInt8.self), offset = (at + 1).load(as: UInt8.self)
     if _fastPath(align | offset < 0x80) {  // both one-byte LEBs: the usual case
-        ea = UInt64(u32(base)) &+ UInt64(offset)
+        ea = slot(u32(base)) &+ slot(UInt32(offset))
         at += 2
     } else {
         skipLEB(&at)  // alignment hint
-        ea = UInt64(u32(base)) &+ UInt64(readU32(&at))
+        ea = slot(u32(base)) &+ slot(readU32(&at))
     }
     guard ea &+ size <= regs.pointee.memSize else { return nil }
     pc = at
@@ -170,7 +170,7 @@ import PerchCore
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
-    load(T.self, &pc, sp, regs) { UInt64(UInt32(truncatingIfNeeded: $0)) }
+    load(T.self, &pc, sp, regs) { slot(UInt32(truncatingIfNeeded: $0)) }
 }
 
 /// An i64/f64 load of a `T`, sign- or zero-extended as `T` is signed or not.
@@ -178,7 +178,7 @@ import PerchCore
     _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
-    load(T.self, &pc, sp, regs) { UInt64(truncatingIfNeeded: $0) }
+    load(T.self, &pc, sp, regs) { slot(extending: $0) }
 }
 
 /// Stores the low `T` of the top operand at the address beneath it.
