@@ -154,7 +154,7 @@
     let b = pc.load(as: UInt8.self)
     pc += 1
     if _fastPath(b < 0x80) { return slot(signExtending: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
-    let (value, next) = readSignedSlow(UInt64(b & 0x7F), pc)
+    let (value, next) = readSignedSlow(slot(UInt32(b & 0x7F)), pc)
     pc = next
     return value
 }
@@ -168,7 +168,7 @@
     while true {
         let b = pc.load(as: UInt8.self)
         pc += 1
-        result |= UInt64(b & 0x7F) &<< shift
+        result |= slot(UInt32(b & 0x7F)) &<< shift
         shift &+= 7
         if b < 0x80 {
             if shift < 64 && (b & 0x40) != 0 { result |= ~0 &<< shift }

@@ -234,7 +234,7 @@ struct Registers {
     @inline(__always) mutating func reloadMemory() {
         if let memory = instance.pointee.memory {
             memBase = memory.pointee.base
-            memSize = UInt64(truncatingIfNeeded: memory.pointee.byteCount)
+            memSize = slot(extending: memory.pointee.byteCount)
         } else {
             memSize = 0
         }
