@@ -51,13 +51,18 @@ static const PerchHandler perch_handlers[256];
 
 #define PERCH_NEXT perch_handlers[*(const uint8_t *)pc](PERCH_ARGUMENTS)
 
-#define PERCH_HANDLER(XX)                                                                    \
-    __attribute__((swiftcall)) bool perch_op_##XX(                                           \
+// The Swift handler of opcode XX, returning RESULT, and its call with the wrapper's state.
+#define PERCH_SWIFT_HANDLER(XX, RESULT)                                                      \
+    __attribute__((swiftcall)) RESULT perch_op_##XX(                                         \
         PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
-        PerchCode *_Nonnull stp, PerchRegisters regs);                                       \
+        PerchCode *_Nonnull stp, PerchRegisters regs);
+#define PERCH_RUN(XX) perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs)
+
+#define PERCH_HANDLER(XX)                                                                    \
+    PERCH_SWIFT_HANDLER(XX, bool)                                                            \
     static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
         bool proceed;                                                                        \
-        [[clang::always_inline]] proceed = perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs); \
+        [[clang::always_inline]] proceed = PERCH_RUN(XX);                                    \
         if (__builtin_expect(proceed, 1)) {                                                  \
             __attribute__((musttail)) return PERCH_NEXT;                                     \
         }                                                                                    \
@@ -68,12 +73,10 @@ static const PerchHandler perch_handlers[256];
 // through lead to different opcodes; with one jump for both, the CPU's prediction of
 // where it goes was wrong far more often.
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
-    __attribute__((swiftcall)) uint8_t perch_op_##XX(                                        \
-        PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
-        PerchCode *_Nonnull stp, PerchRegisters regs);                                       \
+    PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
     static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
         uint8_t way;                                                                         \
-        [[clang::always_inline]] way = perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs); \
+        [[clang::always_inline]] way = PERCH_RUN(XX);                                        \
         if (way == 1) {                                                                      \
             __attribute__((musttail)) return PERCH_NEXT;                                     \
         }                                                                                    \
