@@ -3,7 +3,7 @@ import PerchValidate
 // Branches of the interpreter loop through the side table (see `SideTable` for the
 // format), and conditions fused with the `br_if` or `if` that consumes them.
 //
-// Helpers of the loop take its registers as arguments, never as captured variables:
+// Helpers of the handlers take their registers as arguments, never as captured variables:
 // captured variables are heap-boxed in unoptimised builds and pinned to memory otherwise.
 // Unsafe-pointer code: relies on `Machine`'s and `Registers`' invariants and on the side
 // table's (entries exist where validation emitted them).
@@ -14,7 +14,7 @@ import PerchValidate
     return _fastPath(regs.pointee.fuel >= 0)
 }
 
-/// Stores the loop's registers so `run` resumes at `pc`; returns `outcome`.
+/// Stores the handlers' registers so `run` resumes at `pc`; returns `outcome`.
 @inline(__always) func suspend(
     _ regs: UnsafeMutablePointer<Registers>, _ pc: UnsafeRawPointer, _ stp: UnsafeRawPointer,
     _ sp: UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>, _ outcome: RunOutcome = .outOfFuel

@@ -1,6 +1,6 @@
 import PerchCore
 
-// The rarer instructions, out of the loop: bulk memory and table operations, growing
+// The rarer instructions, out of the handlers: bulk memory and table operations, growing
 // memories and tables.
 //
 // Unsafe-pointer code: relies on the invariants of `Records.swift` (records, segments,
@@ -8,7 +8,7 @@ import PerchCore
 // checked against the current sizes here before it is touched.
 
 /// Bulk memory, table and segment instructions (0xFC 8...17): rare enough to live
-/// outside the loop. Returns the new stack pointer.
+/// outside the handlers. Returns the new stack pointer.
 func bulkOperation(
     _ sub: UInt32, _ pc: inout UnsafeRawPointer, sp: UnsafeMutablePointer<UInt64>,
     instance: UnsafeMutablePointer<InstanceRecord>,

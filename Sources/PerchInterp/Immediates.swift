@@ -1,9 +1,8 @@
 // LEB128 immediates read in place from validated code (validation guarantees every
 // immediate is well formed and ends before the function's final `end`, so readers need no
 // bounds checks). Single-byte values, by far the most common, take a short fast path;
-// longer ones continue in a loop that is inlined too: a call, even on a cold path, makes
-// the interpreter's registers live across it, and x86-64 has only five callee-saved
-// registers to keep them in.
+// longer ones continue in code that is inlined too: a call, even on a cold path, makes a
+// handler save its registers around it, and its frame set-up runs on every execution.
 
 @inline(__always) func u32(_ v: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: v) }
 
@@ -28,11 +27,11 @@
     return slot(UInt32(truncatingIfNeeded: v))
 }
 
-/// The byte at `p + offset`. The loop's own code reads code bytes through this, not through
-/// `load(fromByteOffset:as:)` directly: that one is not `@inline(__always)`, and in a caller
-/// as large as the loop the optimiser stops inlining such functions (an i32.const called it
-/// out of line: docs/interpreter.md, step 5). Inside a small helper like this it is inlined
-/// before the helper is.
+/// The byte at `p + offset`. The handlers read code bytes through this, not through
+/// `load(fromByteOffset:as:)` directly: that one is not `@inline(__always)`, and in a large
+/// caller (the one-loop interpreter was one) the optimiser stops inlining such functions
+/// (docs/interpreter.md, step 5). Inside a small helper like this it is inlined before the
+/// helper is.
 @inline(__always) func byte(_ p: UnsafeRawPointer, _ offset: Int = 0) -> UInt8 {
     p.load(fromByteOffset: offset, as: UInt8.self)
 }

@@ -219,7 +219,7 @@ public final class Instance {
             let frameSlots = UInt64(type.paramSlots) + UInt64(code.localSlots) + UInt64(code.maxStackSlots) + 1
             functionRecords[index] = FunctionRecord(
                 type: UnsafePointer(module.types.baseAddress! + typeIndex), instance: record,
-                // A function without branches has no side table; the loop never reads its stp.
+                // A function without branches has no side table; no handler reads its stp.
                 entry: code.entry, end: code.end, sideTable: code.sideTable ?? code.entry, localSlots: code.localSlots,
                 frameSlots: UInt32(min(frameSlots, UInt64(FunctionRecord.frameSlotsCap))),
                 paramSlots: type.paramSlots, resultSlots: type.resultSlots, index: UInt32(index),

@@ -19,7 +19,7 @@ import PerchDecode
 /// - While a run is suspended, `registers` point into those stacks and into validated
 ///   code; nothing else changes them until `run` resumes or `abandon`.
 /// - A function is entered only when `fp + frameSlots <= stackEnd`, and the validator's
-///   `maxStackSlots` bounds its operands, so the loop needs no per-push check.
+///   `maxStackSlots` bounds its operands, so no handler needs a per-push check.
 public final class Machine {
     public let stackBase: UnsafeMutablePointer<UInt64>
     /// The stacks' bounds are kept once, in `Registers`, where calls and returns read them.

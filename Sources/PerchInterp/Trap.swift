@@ -78,7 +78,7 @@ public struct Trap: Error, @unchecked Sendable {
 }
 
 /// A trap at `op` in `function`, with its name from the name section. Out of line: traps
-/// are rare, and the loop's registers must not be captured.
+/// are rare, and a handler's registers must not be captured.
 @inline(never)
 func makeTrap(_ function: UnsafeMutablePointer<FunctionRecord>, _ kind: TrapKind, at op: UnsafeRawPointer) -> Trap {
     let f = function.pointee
