@@ -1,7 +1,7 @@
 import PerchValidate
 
-// Branches of the interpreter loop through the side table (see `SideTable` for the
-// format), and conditions fused with the `br_if` or `if` that consumes them.
+// Branches of the interpreter through the side table (see `SideTable` for the format),
+// and conditions fused with the `br_if` or `if` that consumes them.
 //
 // Helpers of the handlers take their registers as arguments, never as captured variables:
 // captured variables are heap-boxed in unoptimised builds and pinned to memory otherwise.
@@ -54,24 +54,39 @@ enum Way {
     _ regs: UnsafeMutablePointer<Registers>
 ) -> UInt8 {
     guard taken else {
-        pc += 1
-        skipLEB(&pc)
-        stp += SideTable.size(at: stp)
+        fallThrough(&pc, &stp)
         return Way.next
     }
+    guard takeBranch(&pc, &stp, &sp, regs) else { return stopAtBrIf(pc, stp, sp, fp, regs) }
+    return Way.branch
+}
+
+/// Takes the branch at `pc` whose entry is at `stp`: its kept values move down, pc and stp
+/// step to the target. A back-edge costs one unit of fuel, paid before it is taken; out
+/// of fuel, nothing moves and the result is false.
+@inline(__always) func takeBranch(
+    _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
+    _ regs: UnsafeMutablePointer<Registers>
+) -> Bool {
     if let jump = SideTable.plainJump(at: stp) {
-        if jump.pcDelta <= 0 && !spendFuel(regs) { return stopAtBrIf(pc, stp, sp, fp, regs) }
+        if jump.pcDelta <= 0 && !spendFuel(regs) { return false }
         pc += jump.pcDelta
         stp += jump.stpDelta
-        return Way.branch
+        return true
     }
     let e = SideTable.entry(at: stp)
-    // A back-edge costs one unit of fuel, paid before it is taken.
-    if e.pcDelta <= 0 && !spendFuel(regs) { return stopAtBrIf(pc, stp, sp, fp, regs) }
+    if e.pcDelta <= 0 && !spendFuel(regs) { return false }
     sp = shift(sp, e)
     pc += e.pcDelta
     stp += e.stpDelta
-    return Way.branch
+    return true
+}
+
+/// Steps past an untaken `br_if` or into an `if`'s then-arm at `pc`, and past its entry.
+@inline(__always) func fallThrough(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) {
+    pc += 1
+    skipLEB(&pc)
+    stp += SideTable.size(at: stp)
 }
 
 /// Out of fuel at a taken `br_if`: its condition goes back on the stack and the run stops
@@ -89,9 +104,7 @@ enum Way {
 /// past `end`.
 @inline(__always) func enterIf(_ condition: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) -> UInt8 {
     if condition {
-        pc += 1
-        skipLEB(&pc)
-        stp += SideTable.size(at: stp)
+        fallThrough(&pc, &stp)
         return Way.next
     }
     jumpForward(&pc, &stp)

@@ -41,6 +41,9 @@
     p.loadUnaligned(as: T.self)
 }
 
+/// The value of a one-byte signed LEB128 `b` (below 0x80): bit 6 is the sign.
+@inline(__always) func signedByte(_ b: UInt8) -> Int32 { Int32(Int8(bitPattern: b &<< 1) &>> 1) }
+
 @inline(__always) func readU32(_ pc: inout UnsafeRawPointer) -> UInt32 {
     let b = pc.load(as: UInt8.self)
     pc += 1
@@ -72,7 +75,7 @@
     let b = (pc + offset).load(as: UInt8.self)
     if _fastPath(b < 0x80) {
         pc += offset &+ 1
-        body(slot(signExtending: Int32(Int8(bitPattern: b &<< 1) &>> 1)))
+        body(slot(signExtending: signedByte(b)))
     } else {
         var at = pc + offset
         let value = readS64(&at)
@@ -98,11 +101,11 @@
     return value
 }
 
-/// Multi-byte LEB128 continuation after the first byte's `low` 7 bits. Unrolled, with
-/// constant shifts: a variable shift on x86-64 takes its count in rcx, an argument
-/// register of every handler (perch_dispatch.h), which a loop here moved out and back
-/// on every instruction of the handler's fast path. Validation guarantees at most five
-/// bytes, the last one without a continuation bit.
+/// Multi-byte LEB128 continuation after the first byte's `low` 7 bits. Validation
+/// guarantees at most five bytes, the last one without a continuation bit, so it is
+/// unrolled: every shift is a constant and no count lives in a register. (Written when
+/// x86-64's shift-count register, rcx, carried a handler argument and a loop here moved
+/// it out and back in every handler; with `preserve_none` it carries none.)
 @inline(__always) func readU32Slow(_ low: UInt32, _ start: UnsafeRawPointer) -> (UInt32, UnsafeRawPointer) {
     var result = low
     var b = UInt32(byte(start))
@@ -126,7 +129,7 @@
 @inline(__always) func readS32(_ pc: inout UnsafeRawPointer) -> UInt32 {
     let b = pc.load(as: UInt8.self)
     pc += 1
-    if _fastPath(b < 0x80) { return UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
+    if _fastPath(b < 0x80) { return UInt32(bitPattern: signedByte(b)) }
     let (value, next) = readS32Slow(UInt32(b & 0x7F), pc)
     pc = next
     return value
@@ -152,7 +155,7 @@
 @inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
     let b = pc.load(as: UInt8.self)
     pc += 1
-    if _fastPath(b < 0x80) { return slot(signExtending: Int32(Int8(bitPattern: b &<< 1) &>> 1)) }
+    if _fastPath(b < 0x80) { return slot(signExtending: signedByte(b)) }
     let (value, next) = readSignedSlow(slot(UInt32(b & 0x7F)), pc)
     pc = next
     return value

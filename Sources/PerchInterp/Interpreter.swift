@@ -13,7 +13,8 @@ import PerchValidate
 // the run's hot state in registers: `pc` (at the opcode; the handler steps past its
 // instruction, so a branch or trap needs no copy of it), `sp`, `fp`, `stp` (the next
 // side-table entry) and `regs`, the arena's `Registers` with everything else. It returns
-// true to continue at `pc`, or false after storing how the run stops (`stop`, `trapped`).
+// true to continue at `pc`, or false after storing how the run stops (`proceed`,
+// `trapped`); a handler with several paths returns a `Way` instead (Branches.swift).
 //
 // Every handler must be in this file: ClangImporter emits the C functions into the LLVM
 // module of the file that calls `perch_enter`, and only handlers defined in that module
@@ -60,12 +61,7 @@ extension Machine {
             // execution continues after the call instruction.
             guard let callee = regs.pointee.hostCallee else { break }
             regs.pointee.hostCallee = nil
-            let args = regs.pointee.sp - Int(callee.pointee.paramSlots)
-            guard let sp = callHostFunction(
-                callee, args: args, at: regs.pointee.hostCallSite, resume: regs.pointee.pc, regs.pointee.stp,
-                regs.pointee.fp, regs)
-            else { break }
-            regs.pointee.sp = sp
+            guard callHostFunction(callee, regs) else { break }
         }
         if let trap = regs.pointee.trap {
             status = .idle
@@ -199,19 +195,8 @@ func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: ino
 
 @_silgen_name("perch_op_0C") @inline(__always)
 func opBr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    if let jump = SideTable.plainJump(at: stp) {
-        if jump.pcDelta <= 0 && !spendFuel(regs) { return proceed(suspend(regs, pc, stp, sp, fp), regs) }
-        pc += jump.pcDelta
-        stp += jump.stpDelta
-        return true
-    }
-    let e = SideTable.entry(at: stp)
-    // A back-edge costs one unit of fuel, paid before it is taken: out of fuel, the run
-    // stops at the branch itself and takes it when resumed.
-    if e.pcDelta <= 0 && !spendFuel(regs) { return proceed(suspend(regs, pc, stp, sp, fp), regs) }
-    sp = shift(sp, e)
-    pc += e.pcDelta
-    stp += e.stpDelta
+    // Out of fuel, the run stops at the branch itself and takes it when resumed.
+    guard takeBranch(&pc, &stp, &sp, regs) else { return proceed(suspend(regs, pc, stp, sp, fp), regs) }
     return true
 }
 
@@ -266,8 +251,8 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
 }
 
 /// Calls `callee` from the call instruction at `op` (`pc` after it, arguments on top
-/// of the stack): enters a wasm function, or runs a host function and continues after
-/// the call. A call costs one unit of fuel; out of fuel, the run stops at the call (with
+/// of the stack): enters a wasm function, or stops the run for `run` to call a host
+/// function and continue after the call. A call costs one unit of fuel; out of fuel, the run stops at the call (with
 /// call_indirect's popped operand, `operandPopped`, back in its slot) and re-executes it
 /// when resumed.
 @inline(__always) func call(
@@ -314,47 +299,39 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
     return true
 }
 
-/// A host function called from wasm at `op`, its arguments straight off the value stack
-/// at `args`: returns the stack pointer after its results, or nil when the run stops
-/// (trapped, exited, or suspended to continue at `pc`).
-func callHostFunction(
-    _ callee: UnsafeMutablePointer<FunctionRecord>, args: Slots, at op: Code, resume pc: Code, _ stp: Code,
-    _ fp: Slots, _ regs: Regs
-) -> Slots? {
+/// The host function a `call` stopped the run for (`Registers.hostCallee`), its arguments
+/// straight off the value stack, the run's registers stored after the call instruction at
+/// `hostCallSite`: true when the run continues there, its results on the stack; false when
+/// it stops (trapped, exited, or suspended to continue there).
+func callHostFunction(_ callee: UnsafeMutablePointer<FunctionRecord>, _ regs: Regs) -> Bool {
     let c = callee.pointee
+    let args = regs.pointee.sp - Int(c.paramSlots)
+    let site = regs.pointee.hostCallSite
     guard max(Int(c.paramSlots), Int(c.resultSlots)) <= regs.pointee.stackEnd - args else {
-        return trappedAt(regs, .callStackExhausted, op)
+        return trapped(regs, .callStackExhausted, at: site)
     }
     let memory = GuestMemory(base: regs.pointee.memBase, size: Int(truncatingIfNeeded: regs.pointee.memSize))
     let outcome: HostOutcome
     do {
         outcome = try Machine.callHost(callee, args: args, memory: memory)
     } catch {
-        regs.pointee.trap = error
-        return nil
+        return trapped(regs, error)
     }
-    let sp = args + Int(c.resultSlots)
+    regs.pointee.sp = args + Int(c.resultSlots)
     switch outcome {
     case .done:
         // A host function may have grown memory through another instance.
         regs.pointee.reloadMemory()
-        return sp
+        return true
     case .suspend(let ns):
-        // Resuming continues after the call.
-        regs.pointee.outcome = suspend(regs, pc, stp, sp, fp, .hostSuspended(wakeAfterNanoseconds: ns))
-        return nil
+        regs.pointee.outcome = .hostSuspended(wakeAfterNanoseconds: ns)
+        return false
     case .exit(let code):
         regs.pointee.outcome = .exited(code: code)
-        return nil
+        return false
     case .trap(let t):
-        return trappedAt(regs, TrapKind(t), op)
+        return trapped(regs, TrapKind(t), at: site)
     }
-}
-
-/// `trapped` for a caller that returns an optional.
-@inline(__always) func trappedAt<T>(_ regs: Regs, _ kind: TrapKind, _ op: Code) -> T? {
-    _ = trapped(regs, kind, at: op)
-    return nil
 }
 
 /// The function `call_indirect` (at `op`, `pc` after its opcode) calls through its
@@ -425,7 +402,7 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 @inline(__always) func smallI32Const(at p: Code) -> UInt32? {
     guard byte(p) == 0x41 else { return nil }
     let k = byte(p, 1)
-    return k < 0x80 ? UInt32(bitPattern: Int32(Int8(bitPattern: k &<< 1) &>> 1)) : nil
+    return k < 0x80 ? UInt32(bitPattern: signedByte(k)) : nil
 }
 
 /// local.get, with a following i32.const (11%; with the const's own add or sub when one
@@ -653,7 +630,7 @@ func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
     let k: UInt32
     let b = byte(pc, 1)
     if _fastPath(b < 0x80) {
-        k = UInt32(bitPattern: Int32(Int8(bitPattern: b &<< 1) &>> 1))
+        k = UInt32(bitPattern: signedByte(b))
         pc += 2
     } else {
         var at = pc + 1

@@ -1,7 +1,7 @@
 import PerchCore
 
 // Stack effects of the interpreter's simple instructions, one helper per shape, so each
-// opcode's `case` is one line that names its operation. All are `@inline(__always)` and
+// opcode's handler is one line that names its operation. All are `@inline(__always)` and
 // take the handler's registers `inout` (inlined, they stay in registers; a helper is never
 // given a captured variable). On entry `pc` is at the opcode; each helper steps past the
 // instruction.
