@@ -70,20 +70,6 @@
     }
 }
 
-/// `withIndex` for a signed immediate (i32.const, i64.const), sign-extended to 64 bits.
-@inline(__always) func withSigned(_ pc: inout UnsafeRawPointer, after offset: Int, _ body: (UInt64) -> Void) {
-    let b = (pc + offset).load(as: UInt8.self)
-    if _fastPath(b < 0x80) {
-        pc += offset &+ 1
-        body(slot(signExtending: signedByte(b)))
-    } else {
-        var at = pc + offset
-        let value = readS64(&at)
-        pc = at
-        body(value)
-    }
-}
-
 /// An index immediate as an `Int` (indices are u32; the conversion never traps).
 @inline(__always) func readIndex(_ pc: inout UnsafeRawPointer) -> Int {
     Int(truncatingIfNeeded: readU32(&pc))

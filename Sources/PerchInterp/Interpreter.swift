@@ -533,74 +533,74 @@ func opTableSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 /// i32.load (and f32.load and i64.load32_u, which share this handler).
 @_silgen_name("perch_op_28") @inline(__always)
 func opI32Load(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load32(UInt32.self, &pc, sp, regs)
+    load32(UInt32.self, &pc, &stp, sp, regs)
 }
 
 /// i64.load (and f64.load, which shares this handler).
 @_silgen_name("perch_op_29") @inline(__always)
 func opI64Load(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load64(UInt64.self, &pc, sp, regs)
+    load64(UInt64.self, &pc, &stp, sp, regs)
 }
 
 @_silgen_name("perch_op_2C") @inline(__always)
 func opI32Load8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load32(Int8.self, &pc, sp, regs)
+    load32(Int8.self, &pc, &stp, sp, regs)
 }
 
 /// i32.load8_u (and i64.load8_u).
 @_silgen_name("perch_op_2D") @inline(__always)
 func opI32Load8U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load32(UInt8.self, &pc, sp, regs)
+    load32(UInt8.self, &pc, &stp, sp, regs)
 }
 
 @_silgen_name("perch_op_2E") @inline(__always)
 func opI32Load16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load32(Int16.self, &pc, sp, regs)
+    load32(Int16.self, &pc, &stp, sp, regs)
 }
 
 /// i32.load16_u (and i64.load16_u).
 @_silgen_name("perch_op_2F") @inline(__always)
 func opI32Load16U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load32(UInt16.self, &pc, sp, regs)
+    load32(UInt16.self, &pc, &stp, sp, regs)
 }
 
 @_silgen_name("perch_op_30") @inline(__always)
 func opI64Load8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load64(Int8.self, &pc, sp, regs)
+    load64(Int8.self, &pc, &stp, sp, regs)
 }
 
 @_silgen_name("perch_op_32") @inline(__always)
 func opI64Load16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load64(Int16.self, &pc, sp, regs)
+    load64(Int16.self, &pc, &stp, sp, regs)
 }
 
 @_silgen_name("perch_op_34") @inline(__always)
 func opI64Load32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    load64(Int32.self, &pc, sp, regs)
+    load64(Int32.self, &pc, &stp, sp, regs)
 }
 
 /// i32.store (and f32.store, i64.store32, which share this handler).
 @_silgen_name("perch_op_36") @inline(__always)
 func opI32Store(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    store(UInt32.self, &pc, &sp, regs)
+    store(UInt32.self, &pc, &stp, &sp, regs)
 }
 
 /// i64.store (and f64.store).
 @_silgen_name("perch_op_37") @inline(__always)
 func opI64Store(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    store(UInt64.self, &pc, &sp, regs)
+    store(UInt64.self, &pc, &stp, &sp, regs)
 }
 
 /// i32.store8 (and i64.store8).
 @_silgen_name("perch_op_3A") @inline(__always)
 func opStore8(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    store(UInt8.self, &pc, &sp, regs)
+    store(UInt8.self, &pc, &stp, &sp, regs)
 }
 
 /// i32.store16 (and i64.store16).
 @_silgen_name("perch_op_3B") @inline(__always)
 func opStore16(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    store(UInt16.self, &pc, &sp, regs)
+    store(UInt16.self, &pc, &stp, &sp, regs)
 }
 
 @_silgen_name("perch_op_3F") @inline(__always)
@@ -633,16 +633,26 @@ func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
         k = UInt32(bitPattern: signedByte(b))
         pc += 2
     } else {
-        var at = pc + 1
-        k = readS32(&at)
-        pc = at
+        let (value, length) = SideTable.immediate32(at: stp)
+        k = value
+        pc += length
+        stp += SideTable.immediate32Size
     }
     return constantOperand(k, &pc, &sp)
 }
 
 @_silgen_name("perch_op_42") @inline(__always)
 func opI64Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs) -> Bool {
-    withSigned(&pc, after: 1) { push(&sp, $0) }
+    let b = byte(pc, 1)
+    if _fastPath(b < 0x80) {
+        push(&sp, slot(signExtending: signedByte(b)))
+        pc += 2
+    } else {
+        let (value, length) = SideTable.immediate64(at: stp)
+        push(&sp, value)
+        pc += length
+        stp += SideTable.immediate64Size
+    }
     return true
 }
 

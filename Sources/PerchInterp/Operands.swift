@@ -1,4 +1,5 @@
 import PerchCore
+import PerchValidate
 
 // Stack effects of the interpreter's simple instructions, one helper per shape, so each
 // opcode's handler is one line that names its operation. All are `@inline(__always)` and
@@ -132,33 +133,35 @@ import PerchCore
 // MARK: - Memory
 
 /// The effective address of an access of `size` bytes at the memarg after the opcode at
-/// `pc` and the address operand `base`, stepping `pc` past the memarg; nil, `pc`
-/// unchanged, when the access is out of bounds. The interpreter's one bounds check of
-/// guest addresses.
+/// `pc` and the address operand `base`, stepping `pc` past the memarg (and `stp` past its
+/// immediate entry, when it has one: a memarg of more than two bytes, see `SideTable`); nil,
+/// `pc` and `stp` unchanged, when the access is out of bounds. The interpreter's one bounds
+/// check of guest addresses.
 @inline(__always) func effectiveAddress(
-    _ pc: inout UnsafeRawPointer, _ base: UInt64, size: UInt64, _ regs: UnsafeMutablePointer<Registers>
+    _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ base: UInt64, size: UInt64,
+    _ regs: UnsafeMutablePointer<Registers>
 ) -> Int? {
-    var at = pc + 1
-    let ea: UInt64
-    let align = at.load(as: UInt8.self), offset = (at + 1).load(as: UInt8.self)
+    let align = (pc + 1).load(as: UInt8.self), offset = (pc + 2).load(as: UInt8.self)
     if _fastPath(align | offset < 0x80) {  // both one-byte LEBs: the usual case
-        ea = slot(u32(base)) &+ slot(UInt32(offset))
-        at += 2
-    } else {
-        skipLEB(&at)  // alignment hint
-        ea = slot(u32(base)) &+ slot(readU32(&at))
+        let ea = slot(u32(base)) &+ slot(UInt32(offset))
+        guard ea &+ size <= regs.pointee.memSize else { return nil }
+        pc += 3
+        return Int(truncatingIfNeeded: ea)
     }
+    let (decoded, length) = SideTable.immediate32(at: stp)
+    let ea = slot(u32(base)) &+ slot(decoded)
     guard ea &+ size <= regs.pointee.memSize else { return nil }
-    pc = at
+    pc += length
+    stp += SideTable.immediate32Size
     return Int(truncatingIfNeeded: ea)
 }
 
 /// Loads a `T` at the address on top of the stack and stores `extend(value)` in its slot.
 @inline(__always) func load<T: FixedWidthInteger & BitwiseCopyable>(
-    _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>, _ extend: (T) -> UInt64
 ) -> Bool {
-    guard let a = effectiveAddress(&pc, sp[-1], size: UInt64(MemoryLayout<T>.size), regs) else {
+    guard let a = effectiveAddress(&pc, &stp, sp[-1], size: UInt64(MemoryLayout<T>.size), regs) else {
         return trapped(regs, .outOfBoundsMemoryAccess, at: pc)
     }
     sp[-1] = extend(regs.pointee.memBase.loadUnaligned(fromByteOffset: a, as: T.self))
@@ -167,26 +170,26 @@ import PerchCore
 
 /// An i32/f32 load of a `T`, sign- or zero-extended as `T` is signed or not.
 @inline(__always) func load32<T: FixedWidthInteger & BitwiseCopyable>(
-    _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
-    load(T.self, &pc, sp, regs) { slot(UInt32(truncatingIfNeeded: $0)) }
+    load(T.self, &pc, &stp, sp, regs) { slot(UInt32(truncatingIfNeeded: $0)) }
 }
 
 /// An i64/f64 load of a `T`, sign- or zero-extended as `T` is signed or not.
 @inline(__always) func load64<T: FixedWidthInteger & BitwiseCopyable>(
-    _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
-    load(T.self, &pc, sp, regs) { slot(extending: $0) }
+    load(T.self, &pc, &stp, sp, regs) { slot(extending: $0) }
 }
 
 /// Stores the low `T` of the top operand at the address beneath it.
 @inline(__always) func store<T: FixedWidthInteger & BitwiseCopyable>(
-    _: T.Type, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
+    _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
-    guard let a = effectiveAddress(&pc, sp[-2], size: UInt64(MemoryLayout<T>.size), regs) else {
+    guard let a = effectiveAddress(&pc, &stp, sp[-2], size: UInt64(MemoryLayout<T>.size), regs) else {
         return trapped(regs, .outOfBoundsMemoryAccess, at: pc)
     }
     regs.pointee.memBase.storeBytes(of: T(truncatingIfNeeded: sp[-1]), toByteOffset: a, as: T.self)

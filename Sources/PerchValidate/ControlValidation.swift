@@ -61,6 +61,12 @@ extension FunctionValidator {
         try branches.push(entry, arena: arena, at: reader)
     }
 
+    /// Records the immediate entry of the instruction being validated, `length` bytes long.
+    mutating func emitImmediate(_ value: UInt64, wide: Bool, length: Int) throws(ModuleError) {
+        try emit(PendingBranch(
+            immediate: value, wide: wide, pc: UInt32(instruction - bodyStart), length: UInt32(length)))
+    }
+
     /// Records a branch from the opcode at `branchPC` to label `depth` (already checked),
     /// with the stack as it is when the branch is taken.
     mutating func emitBranch(depth: Int, branchPC: UInt32) throws(ModuleError) {

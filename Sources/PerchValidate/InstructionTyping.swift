@@ -4,14 +4,35 @@ import PerchDecode
 /// Typing of the plain (unprefixed) instructions: immediates that name module entities,
 /// memory accesses and the numeric group.
 extension FunctionValidator {
-    /// Reads a memarg (spec 5.4.6) for an access of 2^`naturalAlignment` bytes.
-    @inline(__always)
-    mutating func memarg(naturalAlignment: UInt32) throws(ModuleError) {
+    /// Reads a memarg (spec 5.4.6) for an access of 2^`naturalAlignment` bytes; returns
+    /// its offset.
+    @inline(__always) @discardableResult
+    mutating func memarg(naturalAlignment: UInt32) throws(ModuleError) -> UInt32 {
         let align = try reader.readU32()
-        _ = try reader.readU32()
+        let offset = try reader.readU32()
         if align >= 32 { throw invalid(.malformedMemopFlags) }
         if align > naturalAlignment { throw invalid(.alignmentTooLarge) }
         guard context.memoryCount > 0 else { throw invalid(.unknownMemory(0)) }
+        return offset
+    }
+
+    /// A core load's or store's memarg, with its immediate entry when it takes more than
+    /// two bytes (see `SideTable`).
+    @inline(__always)
+    mutating func accessMemarg(naturalAlignment: UInt32) throws(ModuleError) {
+        let offset = try memarg(naturalAlignment: naturalAlignment)
+        let length = reader.position - instruction
+        if length > 3 { try emitImmediate(UInt64(offset), wide: false, length: length) }
+    }
+
+    /// `i32.const` and `i64.const`, with an immediate entry when the constant takes more
+    /// than one byte (see `SideTable`).
+    @inline(__always)
+    mutating func constant(wide: Bool) throws(ModuleError) {
+        let value = wide ? UInt64(bitPattern: try reader.readS64()) : UInt64(UInt32(bitPattern: try reader.readS32()))
+        let length = reader.position - instruction
+        if length > 2 { try emitImmediate(value, wide: wide, length: length) }
+        try push(wide ? T.i64 : T.i32)
     }
 
     @inline(__always)

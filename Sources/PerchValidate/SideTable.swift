@@ -36,6 +36,18 @@ import PerchDecode
 /// All entries of one `br_table` share one width, so its entry k is at `first + k * size`.
 /// Entries are 4-byte aligned and `stpDelta` is a multiple of 4 bytes.
 ///
+/// Immediate entries spare the interpreter decoding a multi-byte LEB128 on every execution:
+/// an `i32.const` or `i64.const` whose immediate takes more than one byte, and a load or
+/// store whose memarg takes more than two, has one, holding the decoded value (the
+/// constant; the memarg's offset) and `length`, the instruction's bytes from its opcode:
+///
+///     immediate32, 8 bytes:  | value (u32)            | length (u32) |
+///     immediate64, 12 bytes: | value (u64)            | length (u32) |
+///
+/// They carry no tag: the instruction that reads one knows it is there, from the same test
+/// of its immediate's bytes that validation made. A branch over them steps past them with
+/// its `stpDelta` like past any entry.
+///
 /// # Invariants
 /// - A table is written once by `SideTableLayout.write` into arena memory of exactly
 ///   `byteCount` bytes, 4-byte aligned, and never changes afterwards.
@@ -98,6 +110,23 @@ public enum SideTable {
         4 &+ 12 &* Int(stp.load(as: UInt8.self) & 1)
     }
 
+    /// The 32-bit value and instruction length of the immediate entry at `stp`.
+    @inlinable @inline(__always)
+    public static func immediate32(at stp: UnsafeRawPointer) -> (value: UInt32, length: Int) {
+        (stp.load(as: UInt32.self).littleEndian, Int((stp + 4).load(as: UInt32.self).littleEndian))
+    }
+
+    /// The 64-bit value and instruction length of the immediate entry at `stp`.
+    @inlinable @inline(__always)
+    public static func immediate64(at stp: UnsafeRawPointer) -> (value: UInt64, length: Int) {
+        let low = UInt64(stp.load(as: UInt32.self).littleEndian)
+        let high = UInt64((stp + 4).load(as: UInt32.self).littleEndian)
+        return (high << 32 | low, Int((stp + 8).load(as: UInt32.self).littleEndian))
+    }
+
+    public static let immediate32Size = 8
+    public static let immediate64Size = 12
+
     /// Entry `k` of a `br_table` whose first entry is at `first` (k = label count: default).
     @inlinable @inline(__always)
     public static func brTableEntry(_ k: Int, first: UnsafeRawPointer) -> UnsafeRawPointer {
@@ -112,8 +141,10 @@ public enum SideTable {
     }
 }
 
-/// A side-table entry during validation, before its target and width are known (20 bytes
+/// A side-table entry during validation, before its target and width are known (24 bytes
 /// of scratch an entry; a `br_table`'s entries are the consecutive ones with its `branchPC`).
+/// An immediate entry is final when emitted: `immediateSize` bytes, its value in
+/// `target` (low half) and `targetEntry` (high half), its length in `keep`.
 struct PendingBranch {
     /// Offset in the body of the branching opcode.
     var branchPC: UInt32
@@ -125,6 +156,26 @@ struct PendingBranch {
     var targetEntry: UInt32
     var keep: UInt32
     var drop: UInt32
+    /// 0 for a branch; `SideTable.immediate32Size` or `immediate64Size` for an immediate.
+    var immediateSize: UInt32 = 0
+
+    init(branchPC: UInt32, target: UInt32, targetEntry: UInt32, keep: UInt32, drop: UInt32) {
+        self.branchPC = branchPC
+        self.target = target
+        self.targetEntry = targetEntry
+        self.keep = keep
+        self.drop = drop
+    }
+
+    /// The immediate entry of the instruction at `pc`, `length` bytes long.
+    init(immediate value: UInt64, wide: Bool, pc: UInt32, length: UInt32) {
+        self.init(
+            branchPC: pc, target: UInt32(truncatingIfNeeded: value), targetEntry: UInt32(truncatingIfNeeded: value >> 32),
+            keep: length, drop: 0)
+        immediateSize = UInt32(wide ? SideTable.immediate64Size : SideTable.immediate32Size)
+    }
+
+    var isBranch: Bool { immediateSize == 0 }
 }
 
 /// Chooses each entry's width and writes the final table.
@@ -143,15 +194,15 @@ enum SideTableLayout {
     ) -> Int {
         for i in 0..<count {
             let e = entries[i]
-            let fits = SideTable.fitsCompact(
+            let fits = !e.isBranch || SideTable.fitsCompact(
                 pcDelta: Int(e.target) &- Int(e.branchPC), stpDelta: 0, keep: Int(e.keep), drop: Int(e.drop))
             placement[i] = fits ? 0 : 1
         }
         unifyGroups(entries, placement: placement, count: count)
         for pass in 0..<5 {
-            let total = assignPositions(placement, count: count)
+            let total = assignPositions(entries, placement, count: count)
             var changed = false
-            for i in 0..<count where placement[i] & 1 == 0 {
+            for i in 0..<count where placement[i] & 1 == 0 && entries[i].isBranch {
                 let stp = stpDelta(entries, placement: placement, count: count, from: i, total: total)
                 if !SideTable.fitsCompact(pcDelta: 0, stpDelta: stp, keep: 0, drop: 0) {
                     placement[i] |= 1
@@ -161,14 +212,14 @@ enum SideTableLayout {
             if !changed { return total }
             unifyGroups(entries, placement: placement, count: count)
             if pass == 3 {
-                for i in 0..<count {
+                for i in 0..<count where entries[i].isBranch {
                     let span = Int(entries[i].targetEntry) &- i
                     if span > 63 || span < -63 { placement[i] |= 1 }
                 }
                 unifyGroups(entries, placement: placement, count: count)
             }
         }
-        return assignPositions(placement, count: count)
+        return assignPositions(entries, placement, count: count)
     }
 
     private static func stpDelta(
@@ -180,12 +231,15 @@ enum SideTableLayout {
         return targetPosition &- Int(placement[i] & ~1)
     }
 
-    private static func assignPositions(_ placement: UnsafeMutablePointer<UInt32>, count: Int) -> Int {
+    private static func assignPositions(
+        _ entries: UnsafeMutablePointer<PendingBranch>, _ placement: UnsafeMutablePointer<UInt32>, count: Int
+    ) -> Int {
         var position = 0
         for i in 0..<count {
             let wide = placement[i] & 1
             placement[i] = UInt32(truncatingIfNeeded: position) | wide
-            position &+= wide != 0 ? SideTable.wideSize : SideTable.compactSize
+            let branchSize = wide != 0 ? SideTable.wideSize : SideTable.compactSize
+            position &+= entries[i].isBranch ? branchSize : Int(entries[i].immediateSize)
         }
         return position
     }
@@ -215,6 +269,14 @@ enum SideTableLayout {
         for i in 0..<count {
             let e = entries[i]
             let at = table + Int(placement[i] & ~1)
+            if !e.isBranch {
+                at.storeBytes(of: e.target.littleEndian, as: UInt32.self)
+                if e.immediateSize == UInt32(SideTable.immediate64Size) {
+                    (at + 4).storeBytes(of: e.targetEntry.littleEndian, as: UInt32.self)
+                }
+                (at + Int(e.immediateSize) - 4).storeBytes(of: e.keep.littleEndian, as: UInt32.self)
+                continue
+            }
             let pcDelta = Int(e.target) &- Int(e.branchPC)
             let stp = stpDelta(entries, placement: placement, count: count, from: i, total: total)
             if placement[i] & 1 != 0 {

@@ -162,6 +162,35 @@ let v128: UInt8 = 0x7B
         #expect(before.high - f.arena.mark.high <= 16)
     }
 
+    @Test func multiByteImmediatesGetDecodedEntries() throws {
+        // 0:locals 1:i32.const 1000 4:drop 5:i64.const 2^40 12:drop 13:i32.const 0
+        // 15:i32.load8_u offset=300 19:drop 20:i32.const -1 22:drop 23:i32.const 0
+        // 25:i32.load offset=4 28:drop 29:end
+        let f = try Fixture(
+            body: [
+                0x00, 0x41, 0xE8, 0x07, 0x1A, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0x1A,
+                0x41, 0x00, 0x2D, 0x00, 0xAC, 0x02, 0x1A, 0x41, 0x7F, 0x1A, 0x41, 0x00, 0x28, 0x02,
+                0x04, 0x1A, 0x0B,
+            ], memories: 1)
+        try f.validate()
+        // Only the three multi-byte ones have an entry: 8 + 12 + 8 bytes.
+        #expect(f.code.sideTableBytes == 28)
+        let table = f.code.sideTable!
+        #expect(SideTable.immediate32(at: table) == (1000, 3))
+        #expect(SideTable.immediate64(at: table + 8) == (1 << 40, 7))
+        #expect(SideTable.immediate32(at: table + 20) == (300, 4))
+    }
+
+    @Test func branchesStepOverImmediateEntries() throws {
+        // 0:locals 1:loop 3:i32.const 1000 6:drop 7:i32.const 0 9:br_if 0 11:end 12:end
+        let f = try Fixture(body: [0x00, 0x03, 0x40, 0x41, 0xE8, 0x07, 0x1A, 0x41, 0x00, 0x0D, 0x00, 0x0B, 0x0B])
+        try f.validate()
+        let table = f.code.sideTable!
+        #expect(f.code.sideTableBytes == 12)
+        // The back-edge returns to the loop's first entry, the constant's, 8 bytes before it.
+        #expect(SideTable.entry(at: table + 8) == entry(-6, -8))
+    }
+
     @Test func simdShapeTableCoversEveryOpcode() {
         #expect(simdShapesCount == 256)
     }
