@@ -145,11 +145,11 @@ enum Way {
 /// An integer comparison of the top two operands, consumed by a following branch (see
 /// `consume`).
 @inline(__always) func condition<T>(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ stp: inout UnsafeRawPointer,
-    _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
+    _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
 ) -> UInt8 {
-    let value = test(operand(sp[-2]), operand(sp[-1]))
+    let value = test(operand(sp[-2]), operand(tos))
     sp -= 2
     pc += 1
     return consume(value, &pc, &stp, &sp, fp, regs)
@@ -157,10 +157,11 @@ enum Way {
 
 /// `eqz` of the top operand, consumed by a following branch (see `consume`).
 @inline(__always) func zeroCondition<T: FixedWidthInteger>(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ stp: inout UnsafeRawPointer,
-    _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>, _ operand: (UInt64) -> T
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
+    _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
+    _ operand: (UInt64) -> T
 ) -> UInt8 {
-    let value = operand(sp[-1]) == 0
+    let value = operand(tos) == 0
     sp -= 1
     pc += 1
     return consume(value, &pc, &stp, &sp, fp, regs)
@@ -170,16 +171,16 @@ enum Way {
 /// the top operand at once when an `i32.add` or `i32.sub` follows (one dispatch for the
 /// pair, no stack traffic for `k`); otherwise pushed.
 @inline(__always) func constantOperand(
-    _ k: UInt32, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>
+    _ k: UInt32, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64
 ) -> UInt8 {
     let next = pc.load(as: UInt8.self)
     if next == 0x6A {
-        sp[-1] = slot(u32(sp[-1]) &+ k)
+        sp[-1] = slot(u32(tos) &+ k)
         pc += 1
         return Way.branch
     }
     if next == 0x6B {
-        sp[-1] = slot(u32(sp[-1]) &- k)
+        sp[-1] = slot(u32(tos) &- k)
         pc += 1
         return Way.other
     }

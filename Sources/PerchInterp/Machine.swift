@@ -46,15 +46,19 @@ public final class Machine {
     public init(arena: Arena, valueStackSlots: Int, callDepth: Int) throws(ArenaError) {
         // Not zero-filled: slots are written before they are read, and untouched stack
         // pages cost no resident memory.
-        let (stackBytes, stackOverflow) = valueStackSlots.multipliedReportingOverflow(by: 8)
+        // One slot more, beneath the stack: handlers read `sp[-1]` (the top, see
+        // perch_dispatch.h) even when a function's frame is empty at the stack's base.
+        let (stackBytes, stackOverflow) = (valueStackSlots &+ 1).multipliedReportingOverflow(by: 8)
         let (frameBytes, frameOverflow) = max(callDepth, 1).multipliedReportingOverflow(by: MemoryLayout<Frame>.stride)
         // Below `FunctionRecord.frameSlotsCap`, so a function whose frame was capped there
         // can never fit and every call of it is refused.
         guard valueStackSlots > 0, valueStackSlots < FunctionRecord.frameSlotsCap, !stackOverflow, !frameOverflow else {
             throw ArenaError(use: .valueStack, requested: Int.max, available: arena.free)
         }
-        let stack = try arena.allocateHigh(stackBytes, alignment: 8, for: .valueStack)
-            .bindMemory(to: UInt64.self, capacity: valueStackSlots)
+        let slots = try arena.allocateHigh(stackBytes, alignment: 8, for: .valueStack)
+            .bindMemory(to: UInt64.self, capacity: valueStackSlots &+ 1)
+        slots[0] = 0
+        let stack = slots + 1
         let frames = try arena.allocateHigh(frameBytes, alignment: MemoryLayout<Frame>.alignment, for: .callStack)
             .bindMemory(to: Frame.self, capacity: max(callDepth, 1))
         let registers = try arena.allocateHigh(

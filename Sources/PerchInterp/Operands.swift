@@ -19,63 +19,64 @@ import PerchValidate
 
 /// `op(top)` replacing the top operand.
 @inline(__always) func unary(
-    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (UInt64) -> UInt64
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (UInt64) -> UInt64
 ) {
     pc += 1
-    sp[-1] = op(sp[-1])
+    sp[-1] = op(tos)
 }
 
 /// `op(a, b)` replacing the top two operands `a b`.
 @inline(__always) func binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (UInt64, UInt64) -> UInt64
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
+    _ op: (UInt64, UInt64) -> UInt64
 ) {
     pc += 1
     sp -= 1
-    sp[-1] = op(sp[-1], sp[0])
+    sp[-1] = op(sp[-1], tos)
 }
 
 @inline(__always) func i32Unary(
-    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (UInt32) -> UInt32
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (UInt32) -> UInt32
 ) {
-    unary(&pc, sp) { slot(op(u32($0))) }
+    unary(&pc, sp, tos) { slot(op(u32($0))) }
 }
 
 @inline(__always) func i32Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (UInt32, UInt32) -> UInt32
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (UInt32, UInt32) -> UInt32
 ) {
-    binary(&pc, &sp) { slot(op(u32($0), u32($1))) }
+    binary(&pc, &sp, tos) { slot(op(u32($0), u32($1))) }
 }
 
 /// A comparison of the top two operands, pushing 1 or 0.
 @inline(__always) func compare<T>(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ operand: (UInt64) -> T,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ operand: (UInt64) -> T,
     _ test: (T, T) -> Bool
 ) {
-    binary(&pc, &sp) { test(operand($0), operand($1)) ? 1 : 0 }
+    binary(&pc, &sp, tos) { test(operand($0), operand($1)) ? 1 : 0 }
 }
 
 @inline(__always) func f32Unary(
-    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (Float) -> Float
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (Float) -> Float
 ) {
-    unary(&pc, sp) { slot(bits(op(f32(u32($0))))) }
+    unary(&pc, sp, tos) { slot(bits(op(f32(u32($0))))) }
 }
 
 @inline(__always) func f32Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (Float, Float) -> Float
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (Float, Float) -> Float
 ) {
-    binary(&pc, &sp) { slot(bits(op(f32(u32($0)), f32(u32($1))))) }
+    binary(&pc, &sp, tos) { slot(bits(op(f32(u32($0)), f32(u32($1))))) }
 }
 
 @inline(__always) func f64Unary(
-    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ op: (Double) -> Double
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (Double) -> Double
 ) {
-    unary(&pc, sp) { bits(op(f64($0))) }
+    unary(&pc, sp, tos) { bits(op(f64($0))) }
 }
 
 @inline(__always) func f64Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ op: (Double, Double) -> Double
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (Double, Double) -> Double
 ) {
-    binary(&pc, &sp) { bits(op(f64($0), f64($1))) }
+    binary(&pc, &sp, tos) { bits(op(f64($0), f64($1))) }
 }
 
 // Instructions that can trap return false after storing the trap (`trapped`), the
@@ -85,10 +86,10 @@ import PerchValidate
 /// An i32 division or remainder. (Not generic over the width: a generic version left its
 /// operation an out-of-line closure call.)
 @inline(__always) func i32Checked(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
     _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt32, UInt32) -> Result<UInt32, TrapKind>
 ) -> Bool {
-    switch op(u32(sp[-2]), u32(sp[-1])) {
+    switch op(u32(sp[-2]), u32(tos)) {
     case .success(let v):
         sp -= 1
         sp[-1] = slot(v)
@@ -101,10 +102,10 @@ import PerchValidate
 
 /// An i64 division or remainder.
 @inline(__always) func i64Checked(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
     _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt64, UInt64) -> Result<UInt64, TrapKind>
 ) -> Bool {
-    switch op(sp[-2], sp[-1]) {
+    switch op(sp[-2], tos) {
     case .success(let v):
         sp -= 1
         sp[-1] = v
@@ -117,10 +118,10 @@ import PerchValidate
 
 /// A conversion that can trap (float to integer truncation).
 @inline(__always) func checkedUnary<T>(
-    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
+    _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ tos: UInt64,
     _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt64) -> Result<T, TrapKind>, _ result: (T) -> UInt64
 ) -> Bool {
-    switch op(sp[-1]) {
+    switch op(tos) {
     case .success(let v):
         sp[-1] = result(v)
         pc += 1
@@ -159,9 +160,9 @@ import PerchValidate
 /// Loads a `T` at the address on top of the stack and stores `extend(value)` in its slot.
 @inline(__always) func load<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
-    _ regs: UnsafeMutablePointer<Registers>, _ extend: (T) -> UInt64
+    _ tos: UInt64, _ regs: UnsafeMutablePointer<Registers>, _ extend: (T) -> UInt64
 ) -> Bool {
-    guard let a = effectiveAddress(&pc, &stp, sp[-1], size: UInt64(MemoryLayout<T>.size), regs) else {
+    guard let a = effectiveAddress(&pc, &stp, tos, size: UInt64(MemoryLayout<T>.size), regs) else {
         return trapped(regs, .outOfBoundsMemoryAccess, at: pc)
     }
     sp[-1] = extend(regs.pointee.memBase.loadUnaligned(fromByteOffset: a, as: T.self))
@@ -171,28 +172,28 @@ import PerchValidate
 /// An i32/f32 load of a `T`, sign- or zero-extended as `T` is signed or not.
 @inline(__always) func load32<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
-    _ regs: UnsafeMutablePointer<Registers>
+    _ tos: UInt64, _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
-    load(T.self, &pc, &stp, sp, regs) { slot(UInt32(truncatingIfNeeded: $0)) }
+    load(T.self, &pc, &stp, sp, tos, regs) { slot(UInt32(truncatingIfNeeded: $0)) }
 }
 
 /// An i64/f64 load of a `T`, sign- or zero-extended as `T` is signed or not.
 @inline(__always) func load64<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>,
-    _ regs: UnsafeMutablePointer<Registers>
+    _ tos: UInt64, _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
-    load(T.self, &pc, &stp, sp, regs) { slot(extending: $0) }
+    load(T.self, &pc, &stp, sp, tos, regs) { slot(extending: $0) }
 }
 
 /// Stores the low `T` of the top operand at the address beneath it.
 @inline(__always) func store<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
-    _ regs: UnsafeMutablePointer<Registers>
+    _ tos: UInt64, _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
     guard let a = effectiveAddress(&pc, &stp, sp[-2], size: UInt64(MemoryLayout<T>.size), regs) else {
         return trapped(regs, .outOfBoundsMemoryAccess, at: pc)
     }
-    regs.pointee.memBase.storeBytes(of: T(truncatingIfNeeded: sp[-1]), toByteOffset: a, as: T.self)
+    regs.pointee.memBase.storeBytes(of: T(truncatingIfNeeded: tos), toByteOffset: a, as: T.self)
     sp -= 2
     return true
 }

@@ -27,14 +27,27 @@ typedef void *_Nonnull PerchRegisters;
 
 // 32-bit ARM passes four arguments in registers: there the side-table pointer lives in
 // memory, in the first field of `Registers`, and its handlers update it in place.
+//
+// The top operand, `tos`, travels in a register too: a handler that reads the top takes it
+// from there rather than from memory, so a value one handler computes reaches the next
+// without a store and a load on its way (the latency of that round trip, not the count of
+// instructions, is what bounds a chain of dependent operations). Memory stays the truth:
+// handlers still store every value they produce, and each wrapper reloads `tos` from
+// `sp[-1]` after its handler, a load that the compiler forwards from the handler's own
+// store when it made one. The slot beneath the value stack exists, so `sp[-1]` always does.
 #if __SIZEOF_POINTER__ == 8
-#define PERCH_PARAMETERS PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp
-#define PERCH_ARGUMENTS pc, sp, fp, regs, stp
+#define PERCH_PARAMETERS                                                                     \
+    PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp, uint64_t tos
+#define PERCH_ARGUMENTS pc, sp, fp, regs, stp, tos
 #define PERCH_STP_ADDRESS (&stp)
+#define PERCH_TOS_ON_ENTRY
+#define PERCH_TOS_RELOAD tos = sp[-1];
 #else
 #define PERCH_PARAMETERS PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs
 #define PERCH_ARGUMENTS pc, sp, fp, regs
 #define PERCH_STP_ADDRESS ((PerchCode *)regs)
+#define PERCH_TOS_ON_ENTRY uint64_t tos = sp[-1];
+#define PERCH_TOS_RELOAD
 #endif
 
 // Handlers keep no register for a caller: the chain never returns into one of them, so
@@ -55,15 +68,17 @@ static const PerchHandler perch_handlers[256];
 #define PERCH_SWIFT_HANDLER(XX, RESULT)                                                      \
     __attribute__((swiftcall)) RESULT perch_op_##XX(                                         \
         PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
-        PerchCode *_Nonnull stp, PerchRegisters regs);
-#define PERCH_RUN(XX) perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs)
+        PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t tos);
+#define PERCH_RUN(XX) perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs, tos)
 
 #define PERCH_HANDLER(XX)                                                                    \
     PERCH_SWIFT_HANDLER(XX, bool)                                                            \
     static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
+        PERCH_TOS_ON_ENTRY                                                                   \
         bool proceed;                                                                        \
         [[clang::always_inline]] proceed = PERCH_RUN(XX);                                    \
         if (__builtin_expect(proceed, 1)) {                                                  \
+            PERCH_TOS_RELOAD                                                                 \
             __attribute__((musttail)) return PERCH_NEXT;                                     \
         }                                                                                    \
     }
@@ -75,8 +90,10 @@ static const PerchHandler perch_handlers[256];
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
     static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
+        PERCH_TOS_ON_ENTRY                                                                   \
         uint8_t way;                                                                         \
         [[clang::always_inline]] way = PERCH_RUN(XX);                                        \
+        PERCH_TOS_RELOAD                                                                     \
         if (way == 1) {                                                                      \
             __attribute__((musttail)) return PERCH_NEXT;                                     \
         }                                                                                    \
@@ -143,7 +160,7 @@ static const PerchHandler perch_handlers[256] = {
 static inline void perch_enter(
     PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp) {
 #if __SIZEOF_POINTER__ == 8
-    perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs, stp);
+    perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs, stp, sp[-1]);
 #else
     *(PerchCode *)regs = stp;
     perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs);
