@@ -12,7 +12,8 @@ import PerchValidate
 // own, and the native stack never grows (perch_dispatch.h says how). Every handler takes
 // the run's hot state in registers: `pc` (at the opcode; the handler steps past its
 // instruction, so a branch or trap needs no copy of it), `sp`, `fp`, `stp` (the next
-// side-table entry) and `regs`, the arena's `Registers` with everything else. It returns
+// side-table entry), `regs`, the arena's `Registers` with everything else, and `tos`, the
+// value of `sp[-1]`, to read the top operand from (stores still go to memory). It returns
 // true to continue at `pc`, or false after storing how the run stops (`proceed`,
 // `trapped`); a handler with several paths returns a `Way` instead (Branches.swift).
 //

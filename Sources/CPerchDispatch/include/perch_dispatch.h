@@ -8,8 +8,8 @@
 // emits its `static inline` functions into the LLVM module of the Swift file that uses
 // `perch_enter` (Interpreter.swift, which also defines every `perch_op_XX`). In that one
 // module each call marked `always_inline` below is inlined, so a handler is one function
-// whose registers are its own: pc, sp, fp, the `Registers` pointer and the side-table
-// pointer arrive in argument registers and leave in the same ones.
+// whose registers are its own: pc, sp, fp, the `Registers` pointer, the side-table
+// pointer and the top operand arrive in argument registers and leave in the same ones.
 //
 // Invariants (Swift side, Interpreter.swift): `perch_op_XX` implements opcode byte 0xXX,
 // steps pc past it and returns true to continue at pc, or stores the run's state and
