@@ -112,30 +112,10 @@
     pc += 1
 }
 
+/// A signed i32 LEB128 (constant expressions; validated code keeps multi-byte constants in
+/// the side table).
 @inline(__always) func readS32(_ pc: inout UnsafeRawPointer) -> UInt32 {
-    let b = pc.load(as: UInt8.self)
-    pc += 1
-    if _fastPath(b < 0x80) { return UInt32(bitPattern: signedByte(b)) }
-    let (value, next) = readS32Slow(UInt32(b & 0x7F), pc)
-    pc = next
-    return value
-}
-
-/// Signed multi-byte continuation of an i32 (at most five bytes), unrolled with
-/// constant shifts like `readU32Slow`; the last byte's bit 6 is the sign.
-@inline(__always) func readS32Slow(_ low: UInt32, _ start: UnsafeRawPointer) -> (UInt32, UnsafeRawPointer) {
-    var result = low
-    var b = UInt32(byte(start))
-    result |= (b & 0x7F) &<< 7
-    if b < 0x80 { return (b & 0x40 != 0 ? result | ~0 &<< 14 : result, start + 1) }
-    b = UInt32(byte(start, 1))
-    result |= (b & 0x7F) &<< 14
-    if b < 0x80 { return (b & 0x40 != 0 ? result | ~0 &<< 21 : result, start + 2) }
-    b = UInt32(byte(start, 2))
-    result |= (b & 0x7F) &<< 21
-    if b < 0x80 { return (b & 0x40 != 0 ? result | ~0 &<< 28 : result, start + 3) }
-    result |= UInt32(byte(start, 3)) &<< 28
-    return (result, start + 4)
+    u32(readS64(&pc))
 }
 
 @inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
@@ -147,8 +127,8 @@
     return value
 }
 
-/// Signed LEB128 continuation of an i64, sign-extended (a loop: only i64.const and
-/// constant expressions read these).
+/// Signed LEB128 continuation, sign-extended to 64 bits (a loop: only constant
+/// expressions read these; an i32 takes the low half).
 @inline(__always) func readSignedSlow(_ low: UInt64, _ start: UnsafeRawPointer) -> (UInt64, UnsafeRawPointer) {
     var pc = start
     var result = low

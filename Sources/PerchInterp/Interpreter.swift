@@ -211,7 +211,7 @@ func opBrIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout
 func opBrTable(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
     var at = pc + 1
     let count = readU32(&at)
-    let index = min(u32(sp[-1]), count)
+    let index = min(u32(tos), count)
     let entryAt = stp + Int(truncatingIfNeeded: index) &* SideTable.size(at: stp)
     let e = SideTable.entry(at: entryAt)
     if e.pcDelta <= 0 && !spendFuel(regs) { return proceed(suspend(regs, pc, stp, sp, fp), regs) }
@@ -253,9 +253,9 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
 
 /// Calls `callee` from the call instruction at `op` (`pc` after it, arguments on top
 /// of the stack): enters a wasm function, or stops the run for `run` to call a host
-/// function and continue after the call. A call costs one unit of fuel; out of fuel, the run stops at the call (with
-/// call_indirect's popped operand, `operandPopped`, back in its slot) and re-executes it
-/// when resumed.
+/// function and continue after the call. A call costs one unit of fuel; out of fuel, the
+/// run stops at the call (with call_indirect's popped operand, `operandPopped`, back in its
+/// slot) and re-executes it when resumed.
 @inline(__always) func call(
     _ callee: UnsafeMutablePointer<FunctionRecord>, at op: Code, _ pc: inout Code,
     _ stp: inout Code, _ sp: inout Slots, _ fp: inout Slots,
@@ -401,9 +401,8 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 
 /// The value of the `i32.const` at `p` with a one-byte immediate, if that is what is there.
 @inline(__always) func smallI32Const(at p: Code) -> UInt32? {
-    guard byte(p) == 0x41 else { return nil }
-    let k = byte(p, 1)
-    return k < 0x80 ? UInt32(bitPattern: signedByte(k)) : nil
+    guard byte(p) == 0x41, !SideTable.hasEntry(constantAt: p + 1) else { return nil }
+    return UInt32(bitPattern: signedByte(byte(p, 1)))
 }
 
 /// local.get, with a following i32.const (11%; with the const's own add or sub when one
@@ -471,7 +470,7 @@ func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 func opLocalTee(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
     let index = byte(pc, 1)
     guard _fastPath(index < 0x80) else {
-        withIndex(&pc, after: 1) { fp[$0] = sp[-1] }
+        withIndex(&pc, after: 1) { fp[$0] = tos }
         return Way.next
     }
     fp[Int(index)] = tos
@@ -629,9 +628,8 @@ func opMemoryGrow(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp:
 @_silgen_name("perch_op_41") @inline(__always)
 func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
     let k: UInt32
-    let b = byte(pc, 1)
-    if _fastPath(b < 0x80) {
-        k = UInt32(bitPattern: signedByte(b))
+    if _fastPath(!SideTable.hasEntry(constantAt: pc + 1)) {
+        k = UInt32(bitPattern: signedByte(byte(pc, 1)))
         pc += 2
     } else {
         let (value, length) = SideTable.immediate32(at: stp)
@@ -644,9 +642,8 @@ func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 
 @_silgen_name("perch_op_42") @inline(__always)
 func opI64Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    let b = byte(pc, 1)
-    if _fastPath(b < 0x80) {
-        push(&sp, slot(signExtending: signedByte(b)))
+    if _fastPath(!SideTable.hasEntry(constantAt: pc + 1)) {
+        push(&sp, slot(signExtending: signedByte(byte(pc, 1))))
         pc += 2
     } else {
         let (value, length) = SideTable.immediate64(at: stp)

@@ -142,9 +142,8 @@ import PerchValidate
     _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ base: UInt64, size: UInt64,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> Int? {
-    let align = (pc + 1).load(as: UInt8.self), offset = (pc + 2).load(as: UInt8.self)
-    if _fastPath(align | offset < 0x80) {  // both one-byte LEBs: the usual case
-        let ea = slot(u32(base)) &+ slot(UInt32(offset))
+    if _fastPath(!SideTable.hasEntry(memargAt: pc + 1)) {  // both one-byte LEBs: the usual case
+        let ea = slot(u32(base)) &+ slot(UInt32(byte(pc, 2)))
         guard ea &+ size <= regs.pointee.memSize else { return nil }
         pc += 3
         return Int(truncatingIfNeeded: ea)

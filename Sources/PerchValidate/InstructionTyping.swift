@@ -20,18 +20,22 @@ extension FunctionValidator {
     /// two bytes (see `SideTable`).
     @inline(__always)
     mutating func accessMemarg(naturalAlignment: UInt32) throws(ModuleError) {
+        let start = reader.position
         let offset = try memarg(naturalAlignment: naturalAlignment)
-        let length = reader.position - instruction
-        if length > 3 { try emitImmediate(UInt64(offset), wide: false, length: length) }
+        if SideTable.hasEntry(memargAt: start) {
+            try emitImmediate(UInt64(offset), wide: false, length: reader.position - instruction)
+        }
     }
 
     /// `i32.const` and `i64.const`, with an immediate entry when the constant takes more
     /// than one byte (see `SideTable`).
     @inline(__always)
     mutating func constant(wide: Bool) throws(ModuleError) {
+        let start = reader.position
         let value = wide ? UInt64(bitPattern: try reader.readS64()) : UInt64(UInt32(bitPattern: try reader.readS32()))
-        let length = reader.position - instruction
-        if length > 2 { try emitImmediate(value, wide: wide, length: length) }
+        if SideTable.hasEntry(constantAt: start) {
+            try emitImmediate(value, wide: wide, length: reader.position - instruction)
+        }
         try push(wide ? T.i64 : T.i32)
     }
 

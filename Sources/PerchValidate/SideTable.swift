@@ -44,9 +44,9 @@ import PerchDecode
 ///     immediate32, 8 bytes:  | value (u32)            | length (u32) |
 ///     immediate64, 12 bytes: | value (u64)            | length (u32) |
 ///
-/// They carry no tag: the instruction that reads one knows it is there, from the same test
-/// of its immediate's bytes that validation made. A branch over them steps past them with
-/// its `stpDelta` like past any entry.
+/// They carry no tag: the instruction that reads one knows it is there, asking of its
+/// immediate's bytes what validation asked (`hasEntry`). A branch over them steps past them
+/// with its `stpDelta` like past any entry.
 ///
 /// # Invariants
 /// - A table is written once by `SideTableLayout.write` into arena memory of exactly
@@ -126,6 +126,20 @@ public enum SideTable {
 
     public static let immediate32Size = 8
     public static let immediate64Size = 12
+
+    /// Whether the `i32.const`/`i64.const` immediate at `p` has an immediate entry: it
+    /// takes more than one byte.
+    @inlinable @inline(__always)
+    public static func hasEntry(constantAt p: UnsafeRawPointer) -> Bool {
+        p.load(as: UInt8.self) >= 0x80
+    }
+
+    /// Whether the memarg at `p` (alignment, then offset) has an immediate entry: it takes
+    /// more than two bytes.
+    @inlinable @inline(__always)
+    public static func hasEntry(memargAt p: UnsafeRawPointer) -> Bool {
+        p.load(as: UInt8.self) | (p + 1).load(as: UInt8.self) >= 0x80
+    }
 
     /// Entry `k` of a `br_table` whose first entry is at `first` (k = label count: default).
     @inlinable @inline(__always)
