@@ -38,12 +38,15 @@ import PerchValidate
 /// How a handler with several paths goes on: `stop` (the outcome stored), or one of three
 /// ways of continuing at `pc`, each with a dispatch jump of its own in perch_dispatch.h,
 /// so that the CPU predicts where a taken branch leads apart from where falling through
-/// does (and a fused pair's next opcode apart from a single instruction's).
+/// does (and a fused pair's next opcode apart from a single instruction's). A handler that
+/// stages a pending operand (`stage`) continues with one of the three ways, or `plain`
+/// when it staged none.
 enum Way {
     static let stop: UInt8 = 0
     static let next: UInt8 = 1
     static let branch: UInt8 = 2
     static let other: UInt8 = 3
+    static let plain: UInt8 = 4
 }
 
 /// `br_if` at `pc`, its condition `taken` already popped. Out of fuel on a back-edge, the
@@ -142,14 +145,14 @@ enum Way {
     }
 }
 
-/// An integer comparison of the top two operands, consumed by a following branch (see
-/// `consume`).
+/// An integer comparison of the top two operands (`second` and `tos`), consumed by a
+/// following branch (see `consume`).
 @inline(__always) func condition<T>(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64,
     _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
 ) -> UInt8 {
-    let value = test(operand(sp[-2]), operand(tos))
+    let value = test(operand(second), operand(tos))
     sp -= 2
     pc += 1
     return consume(value, &pc, &stp, &sp, fp, regs)
@@ -165,25 +168,4 @@ enum Way {
     sp -= 1
     pc += 1
     return consume(value, &pc, &stp, &sp, fp, regs)
-}
-
-/// The constant `k` of an `i32.const` (`pc` stepped past it), added to or subtracted from
-/// the top operand at once when an `i32.add` or `i32.sub` follows (one dispatch for the
-/// pair, no stack traffic for `k`); otherwise pushed.
-@inline(__always) func constantOperand(
-    _ k: UInt32, _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64
-) -> UInt8 {
-    let next = pc.load(as: UInt8.self)
-    if next == 0x6A {
-        sp[-1] = slot(u32(tos) &+ k)
-        pc += 1
-        return Way.branch
-    }
-    if next == 0x6B {
-        sp[-1] = slot(u32(tos) &- k)
-        pc += 1
-        return Way.other
-    }
-    push(&sp, slot(k))
-    return Way.next
 }

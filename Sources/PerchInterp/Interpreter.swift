@@ -117,40 +117,40 @@ extension Machine {
 // MARK: - Control instructions
 
 @_silgen_name("perch_op_00") @inline(__always)
-func opUnreachable(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opUnreachable(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     trapped(regs, .unreachable, at: pc)
 }
 
 @_silgen_name("perch_op_01") @inline(__always)
-func opNop(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opNop(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 1
     return true
 }
 
 /// block and loop: their branches come from the side table.
 @_silgen_name("perch_op_02") @inline(__always)
-func opBlock(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opBlock(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 1
     skipLEB(&pc)
     return true
 }
 
 @_silgen_name("perch_op_04") @inline(__always)
-func opIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
+func opIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     sp -= 1
     return enterIf(u32(tos) != 0, &pc, &stp)
 }
 
 /// else: the end of the then-arm, a jump past `end`.
 @_silgen_name("perch_op_05") @inline(__always)
-func opElse(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opElse(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     jumpForward(&pc, &stp)
     return true
 }
 
 /// end: a no-op except the function's final one, which returns.
 @_silgen_name("perch_op_0B") @inline(__always)
-func opEnd(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
+func opEnd(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     if pc != regs.pointee.functionEnd {
         pc += 1
         return Way.next
@@ -159,7 +159,7 @@ func opEnd(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout 
 }
 
 @_silgen_name("perch_op_0F") @inline(__always)
-func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     returnFromCall(&pc, &sp, &fp, &stp, regs)
 }
 
@@ -195,20 +195,20 @@ func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: ino
 }
 
 @_silgen_name("perch_op_0C") @inline(__always)
-func opBr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opBr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     // Out of fuel, the run stops at the branch itself and takes it when resumed.
     guard takeBranch(&pc, &stp, &sp, regs) else { return proceed(suspend(regs, pc, stp, sp, fp), regs) }
     return true
 }
 
 @_silgen_name("perch_op_0D") @inline(__always)
-func opBrIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
+func opBrIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     sp -= 1
     return branchIf(u32(tos) != 0, &pc, &stp, &sp, fp, regs)
 }
 
 @_silgen_name("perch_op_0E") @inline(__always)
-func opBrTable(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opBrTable(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     var at = pc + 1
     let count = readU32(&at)
     let index = min(u32(tos), count)
@@ -222,7 +222,7 @@ func opBrTable(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: in
 }
 
 @_silgen_name("perch_op_10") @inline(__always)
-func opCall(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opCall(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     let op = pc
     let callee: UnsafeMutablePointer<FunctionRecord>
     let b = byte(pc, 1)
@@ -238,7 +238,7 @@ func opCall(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout
 }
 
 @_silgen_name("perch_op_11") @inline(__always)
-func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     let op = pc
     pc += 1
     let callee: UnsafeMutablePointer<FunctionRecord>
@@ -360,28 +360,28 @@ func callHostFunction(_ callee: UnsafeMutablePointer<FunctionRecord>, _ regs: Re
 // MARK: - Parametric instructions
 
 @_silgen_name("perch_op_1A") @inline(__always)
-func opDrop(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opDrop(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 1
     sp -= 1
     return true
 }
 
 @_silgen_name("perch_op_1B") @inline(__always)
-func opSelect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opSelect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 1
     sp -= 2
-    if u32(tos) == 0 { sp[-1] = sp[0] }
+    if u32(tos) == 0 { sp[-1] = second }
     return true
 }
 
 /// select t: one value type in 2.0.
 @_silgen_name("perch_op_1C") @inline(__always)
-func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 1
     skipLEB(&pc)
     pc += 1
     sp -= 2
-    if u32(tos) == 0 { sp[-1] = sp[0] }
+    if u32(tos) == 0 { sp[-1] = second }
     return true
 }
 
@@ -405,47 +405,51 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
     return UInt32(bitPattern: signedByte(byte(p, 1)))
 }
 
-/// local.get, with a following i32.const (11%; with the const's own add or sub when one
-/// follows) or local.get (6%).
+/// local.get: its value is the next instruction's pending operand. A following i32.const
+/// (11%; with the const's own add or sub when one follows) or local.get (6%) is taken
+/// along, the first value pushed and the second pending.
 @_silgen_name("perch_op_20") @inline(__always)
-func opLocalGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
+func opLocalGet(
+    _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
+    _ second: UInt64, _ pending: inout UInt64
+) -> UInt8 {
     let index = byte(pc, 1)
     guard _fastPath(index < 0x80) else {
-        withIndex(&pc, after: 1) { push(&sp, fp[$0]) }
+        withIndex(&pc, after: 1) { stage(fp[$0], sp, &pending) }
         return Way.next
     }
     let value = fp[Int(index)]
     if let constant = smallI32Const(at: pc + 2) {
         switch byte(pc, 4) {
         case 0x6A:
-            push(&sp, slot(u32(value) &+ constant))
+            stage(slot(u32(value) &+ constant), sp, &pending)
             pc += 5
         case 0x6B:
-            push(&sp, slot(u32(value) &- constant))
+            stage(slot(u32(value) &- constant), sp, &pending)
             pc += 5
         default:
-            sp[0] = value
-            sp[1] = slot(constant)
-            sp += 2
+            push(&sp, value)
+            tos = value
+            stage(slot(constant), sp, &pending)
             pc += 4
         }
         return Way.branch
     }
-    if let second = localGet(at: pc + 2) {
-        sp[0] = value
-        sp[1] = fp[second]
-        sp += 2
+    if let next = localGet(at: pc + 2) {
+        push(&sp, value)
+        tos = value
+        stage(fp[next], sp, &pending)
         pc += 4
         return Way.other
     }
-    push(&sp, value)
+    stage(value, sp, &pending)
     pc += 2
     return Way.next
 }
 
 /// local.set, with a following local.get (4.6%).
 @_silgen_name("perch_op_21") @inline(__always)
-func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
+func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     let index = byte(pc, 1)
     guard _fastPath(index < 0x80) else {
         withIndex(&pc, after: 1) {
@@ -465,37 +469,41 @@ func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
     return Way.next
 }
 
-/// local.tee, with a following local.get (3.1%) or i32.const (2.8%).
+/// local.tee; a following local.get (3.1%) or i32.const (2.8%) is taken along, its value
+/// the next instruction's pending operand.
 @_silgen_name("perch_op_22") @inline(__always)
-func opLocalTee(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
+func opLocalTee(
+    _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
+    _ second: UInt64, _ pending: inout UInt64
+) -> UInt8 {
     let index = byte(pc, 1)
     guard _fastPath(index < 0x80) else {
         withIndex(&pc, after: 1) { fp[$0] = tos }
-        return Way.next
+        return Way.plain
     }
     fp[Int(index)] = tos
     if let next = localGet(at: pc + 2) {
-        push(&sp, fp[next])
+        stage(fp[next], sp, &pending)
         pc += 4
         return Way.branch
     }
     if let constant = smallI32Const(at: pc + 2) {
-        push(&sp, slot(constant))
+        stage(slot(constant), sp, &pending)
         pc += 4
         return Way.other
     }
     pc += 2
-    return Way.next
+    return Way.plain
 }
 
 @_silgen_name("perch_op_23") @inline(__always)
-func opGlobalGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opGlobalGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     withIndex(&pc, after: 1) { push(&sp, regs.pointee.globals[$0].pointee.value) }
     return true
 }
 
 @_silgen_name("perch_op_24") @inline(__always)
-func opGlobalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opGlobalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     withIndex(&pc, after: 1) {
         sp -= 1
         regs.pointee.globals[$0].pointee.value = sp[0]
@@ -506,7 +514,7 @@ func opGlobalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: 
 // MARK: - Table instructions
 
 @_silgen_name("perch_op_25") @inline(__always)
-func opTableGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opTableGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     var at = pc + 1
     let table = regs.pointee.instance.pointee.tables[readIndex(&at)]
     let i = u32(tos)
@@ -517,12 +525,12 @@ func opTableGet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 }
 
 @_silgen_name("perch_op_26") @inline(__always)
-func opTableSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opTableSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     var at = pc + 1
     let table = regs.pointee.instance.pointee.tables[readIndex(&at)]
-    let i = u32(sp[-2])
+    let i = u32(second)
     guard i < table.pointee.count else { return trapped(regs, .outOfBoundsTableAccess, at: pc) }
-    table.pointee.elements[Int(truncatingIfNeeded: i)] = sp[-1]
+    table.pointee.elements[Int(truncatingIfNeeded: i)] = tos
     sp -= 2
     pc = at
     return true
@@ -532,86 +540,86 @@ func opTableSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 
 /// i32.load (and f32.load and i64.load32_u, which share this handler).
 @_silgen_name("perch_op_28") @inline(__always)
-func opI32Load(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Load(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load32(UInt32.self, &pc, &stp, sp, tos, regs)
 }
 
 /// i64.load (and f64.load, which shares this handler).
 @_silgen_name("perch_op_29") @inline(__always)
-func opI64Load(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Load(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load64(UInt64.self, &pc, &stp, sp, tos, regs)
 }
 
 @_silgen_name("perch_op_2C") @inline(__always)
-func opI32Load8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Load8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load32(Int8.self, &pc, &stp, sp, tos, regs)
 }
 
 /// i32.load8_u (and i64.load8_u).
 @_silgen_name("perch_op_2D") @inline(__always)
-func opI32Load8U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Load8U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load32(UInt8.self, &pc, &stp, sp, tos, regs)
 }
 
 @_silgen_name("perch_op_2E") @inline(__always)
-func opI32Load16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Load16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load32(Int16.self, &pc, &stp, sp, tos, regs)
 }
 
 /// i32.load16_u (and i64.load16_u).
 @_silgen_name("perch_op_2F") @inline(__always)
-func opI32Load16U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Load16U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load32(UInt16.self, &pc, &stp, sp, tos, regs)
 }
 
 @_silgen_name("perch_op_30") @inline(__always)
-func opI64Load8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Load8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load64(Int8.self, &pc, &stp, sp, tos, regs)
 }
 
 @_silgen_name("perch_op_32") @inline(__always)
-func opI64Load16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Load16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load64(Int16.self, &pc, &stp, sp, tos, regs)
 }
 
 @_silgen_name("perch_op_34") @inline(__always)
-func opI64Load32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Load32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     load64(Int32.self, &pc, &stp, sp, tos, regs)
 }
 
 /// i32.store (and f32.store, i64.store32, which share this handler).
 @_silgen_name("perch_op_36") @inline(__always)
-func opI32Store(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    store(UInt32.self, &pc, &stp, &sp, tos, regs)
+func opI32Store(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    store(UInt32.self, &pc, &stp, &sp, second, tos, regs)
 }
 
 /// i64.store (and f64.store).
 @_silgen_name("perch_op_37") @inline(__always)
-func opI64Store(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    store(UInt64.self, &pc, &stp, &sp, tos, regs)
+func opI64Store(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    store(UInt64.self, &pc, &stp, &sp, second, tos, regs)
 }
 
 /// i32.store8 (and i64.store8).
 @_silgen_name("perch_op_3A") @inline(__always)
-func opStore8(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    store(UInt8.self, &pc, &stp, &sp, tos, regs)
+func opStore8(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    store(UInt8.self, &pc, &stp, &sp, second, tos, regs)
 }
 
 /// i32.store16 (and i64.store16).
 @_silgen_name("perch_op_3B") @inline(__always)
-func opStore16(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    store(UInt16.self, &pc, &stp, &sp, tos, regs)
+func opStore16(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    store(UInt16.self, &pc, &stp, &sp, second, tos, regs)
 }
 
 @_silgen_name("perch_op_3F") @inline(__always)
-func opMemorySize(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opMemorySize(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 2
     push(&sp, UInt64(regs.pointee.instance.pointee.memory?.pointee.pages ?? 0))
     return true
 }
 
 @_silgen_name("perch_op_40") @inline(__always)
-func opMemoryGrow(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opMemoryGrow(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 2
     if let memory = regs.pointee.instance.pointee.memory {
         sp[-1] = UInt64(growMemory(memory, by: u32(sp[-1])))
@@ -624,45 +632,51 @@ func opMemoryGrow(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp:
 
 // MARK: - Constants
 
-/// i32.const, often fused with the instruction that uses it (`constantOperand`).
+/// i32.const: the next instruction's pending operand.
 @_silgen_name("perch_op_41") @inline(__always)
-func opI32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    let k: UInt32
+func opI32Const(
+    _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
+    _ second: UInt64, _ pending: inout UInt64
+) -> UInt8 {
     if _fastPath(!SideTable.hasEntry(constantAt: pc + 1)) {
-        k = UInt32(bitPattern: signedByte(byte(pc, 1)))
+        stage(slot(UInt32(bitPattern: signedByte(byte(pc, 1)))), sp, &pending)
         pc += 2
     } else {
         let (value, length) = SideTable.immediate32(at: stp)
-        k = value
+        stage(slot(value), sp, &pending)
         pc += length
         stp += SideTable.immediate32Size
     }
-    return constantOperand(k, &pc, &sp, tos)
+    return Way.next
 }
 
+/// i64.const: the next instruction's pending operand.
 @_silgen_name("perch_op_42") @inline(__always)
-func opI64Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Const(
+    _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
+    _ second: UInt64, _ pending: inout UInt64
+) -> UInt8 {
     if _fastPath(!SideTable.hasEntry(constantAt: pc + 1)) {
-        push(&sp, slot(signExtending: signedByte(byte(pc, 1))))
+        stage(slot(signExtending: signedByte(byte(pc, 1))), sp, &pending)
         pc += 2
     } else {
         let (value, length) = SideTable.immediate64(at: stp)
-        push(&sp, value)
+        stage(value, sp, &pending)
         pc += length
         stp += SideTable.immediate64Size
     }
-    return true
+    return Way.next
 }
 
 @_silgen_name("perch_op_43") @inline(__always)
-func opF32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     push(&sp, slot(unaligned(pc + 1, as: UInt32.self)))
     pc += 5
     return true
 }
 
 @_silgen_name("perch_op_44") @inline(__always)
-func opF64Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     push(&sp, unaligned(pc + 1, as: UInt64.self))
     pc += 9
     return true
@@ -672,569 +686,569 @@ func opF64Const(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 // Integer tests are fused with a following br_if or if (see `consume`).
 
 @_silgen_name("perch_op_45") @inline(__always)
-func opI32Eqz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
+func opI32Eqz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     zeroCondition(&pc, &sp, tos, &stp, fp, regs, u32)
 }
 
 @_silgen_name("perch_op_46") @inline(__always)
-func opI32Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u32, ==)
+func opI32Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u32, ==)
 }
 
 @_silgen_name("perch_op_47") @inline(__always)
-func opI32Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u32, !=)
+func opI32Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u32, !=)
 }
 
 @_silgen_name("perch_op_48") @inline(__always)
-func opI32LtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, i32, <)
+func opI32LtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, i32, <)
 }
 
 @_silgen_name("perch_op_49") @inline(__always)
-func opI32LtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u32, <)
+func opI32LtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u32, <)
 }
 
 @_silgen_name("perch_op_4A") @inline(__always)
-func opI32GtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, i32, >)
+func opI32GtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, i32, >)
 }
 
 @_silgen_name("perch_op_4B") @inline(__always)
-func opI32GtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u32, >)
+func opI32GtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u32, >)
 }
 
 @_silgen_name("perch_op_4C") @inline(__always)
-func opI32LeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, i32, <=)
+func opI32LeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, i32, <=)
 }
 
 @_silgen_name("perch_op_4D") @inline(__always)
-func opI32LeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u32, <=)
+func opI32LeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u32, <=)
 }
 
 @_silgen_name("perch_op_4E") @inline(__always)
-func opI32GeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, i32, >=)
+func opI32GeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, i32, >=)
 }
 
 @_silgen_name("perch_op_4F") @inline(__always)
-func opI32GeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u32, >=)
+func opI32GeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u32, >=)
 }
 
 @_silgen_name("perch_op_50") @inline(__always)
-func opI64Eqz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
+func opI64Eqz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     zeroCondition(&pc, &sp, tos, &stp, fp, regs, u64)
 }
 
 @_silgen_name("perch_op_51") @inline(__always)
-func opI64Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u64, ==)
+func opI64Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u64, ==)
 }
 
 @_silgen_name("perch_op_52") @inline(__always)
-func opI64Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u64, !=)
+func opI64Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u64, !=)
 }
 
 @_silgen_name("perch_op_53") @inline(__always)
-func opI64LtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, i64, <)
+func opI64LtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, i64, <)
 }
 
 @_silgen_name("perch_op_54") @inline(__always)
-func opI64LtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u64, <)
+func opI64LtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u64, <)
 }
 
 @_silgen_name("perch_op_55") @inline(__always)
-func opI64GtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, i64, >)
+func opI64GtS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, i64, >)
 }
 
 @_silgen_name("perch_op_56") @inline(__always)
-func opI64GtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u64, >)
+func opI64GtU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u64, >)
 }
 
 @_silgen_name("perch_op_57") @inline(__always)
-func opI64LeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, i64, <=)
+func opI64LeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, i64, <=)
 }
 
 @_silgen_name("perch_op_58") @inline(__always)
-func opI64LeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u64, <=)
+func opI64LeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u64, <=)
 }
 
 @_silgen_name("perch_op_59") @inline(__always)
-func opI64GeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, i64, >=)
+func opI64GeS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, i64, >=)
 }
 
 @_silgen_name("perch_op_5A") @inline(__always)
-func opI64GeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> UInt8 {
-    condition(&pc, &sp, tos, &stp, fp, regs, u64, >=)
+func opI64GeU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    condition(&pc, &sp, second, tos, &stp, fp, regs, u64, >=)
 }
 
 // Float comparisons: rarely a loop condition, not fused.
 @_silgen_name("perch_op_5B") @inline(__always)
-func opF32Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, float32, ==)
+func opF32Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, float32, ==)
     return true
 }
 
 @_silgen_name("perch_op_5C") @inline(__always)
-func opF32Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, float32, !=)
+func opF32Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, float32, !=)
     return true
 }
 
 @_silgen_name("perch_op_5D") @inline(__always)
-func opF32Lt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, float32, <)
+func opF32Lt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, float32, <)
     return true
 }
 
 @_silgen_name("perch_op_5E") @inline(__always)
-func opF32Gt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, float32, >)
+func opF32Gt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, float32, >)
     return true
 }
 
 @_silgen_name("perch_op_5F") @inline(__always)
-func opF32Le(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, float32, <=)
+func opF32Le(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, float32, <=)
     return true
 }
 
 @_silgen_name("perch_op_60") @inline(__always)
-func opF32Ge(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, float32, >=)
+func opF32Ge(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, float32, >=)
     return true
 }
 
 @_silgen_name("perch_op_61") @inline(__always)
-func opF64Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, f64, ==)
+func opF64Eq(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, f64, ==)
     return true
 }
 
 @_silgen_name("perch_op_62") @inline(__always)
-func opF64Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, f64, !=)
+func opF64Ne(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, f64, !=)
     return true
 }
 
 @_silgen_name("perch_op_63") @inline(__always)
-func opF64Lt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, f64, <)
+func opF64Lt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, f64, <)
     return true
 }
 
 @_silgen_name("perch_op_64") @inline(__always)
-func opF64Gt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, f64, >)
+func opF64Gt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, f64, >)
     return true
 }
 
 @_silgen_name("perch_op_65") @inline(__always)
-func opF64Le(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, f64, <=)
+func opF64Le(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, f64, <=)
     return true
 }
 
 @_silgen_name("perch_op_66") @inline(__always)
-func opF64Ge(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    compare(&pc, &sp, tos, f64, >=)
+func opF64Ge(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    compare(&pc, &sp, second, tos, f64, >=)
     return true
 }
 
 // MARK: - i32 arithmetic
 
 @_silgen_name("perch_op_67") @inline(__always)
-func opI32Clz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Clz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos) { UInt32($0.leadingZeroBitCount) }
     return true
 }
 
 @_silgen_name("perch_op_68") @inline(__always)
-func opI32Ctz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Ctz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos) { UInt32($0.trailingZeroBitCount) }
     return true
 }
 
 @_silgen_name("perch_op_69") @inline(__always)
-func opI32Popcnt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Popcnt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos) { UInt32($0.nonzeroBitCount) }
     return true
 }
 
 @_silgen_name("perch_op_6A") @inline(__always)
-func opI32Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, &+)
+func opI32Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, &+)
     return true
 }
 
 @_silgen_name("perch_op_6B") @inline(__always)
-func opI32Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, &-)
+func opI32Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, &-)
     return true
 }
 
 @_silgen_name("perch_op_6C") @inline(__always)
-func opI32Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, &*)
+func opI32Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, &*)
     return true
 }
 
 @_silgen_name("perch_op_6D") @inline(__always)
-func opI32DivS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Checked(&pc, &sp, tos, regs, i32DivS)
+func opI32DivS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Checked(&pc, &sp, second, tos, regs, i32DivS)
 }
 
 @_silgen_name("perch_op_6E") @inline(__always)
-func opI32DivU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Checked(&pc, &sp, tos, regs, i32DivU)
+func opI32DivU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Checked(&pc, &sp, second, tos, regs, i32DivU)
 }
 
 @_silgen_name("perch_op_6F") @inline(__always)
-func opI32RemS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Checked(&pc, &sp, tos, regs, i32RemS)
+func opI32RemS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Checked(&pc, &sp, second, tos, regs, i32RemS)
 }
 
 @_silgen_name("perch_op_70") @inline(__always)
-func opI32RemU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Checked(&pc, &sp, tos, regs, i32RemU)
+func opI32RemU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Checked(&pc, &sp, second, tos, regs, i32RemU)
 }
 
 @_silgen_name("perch_op_71") @inline(__always)
-func opI32And(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, &)
+func opI32And(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, &)
     return true
 }
 
 @_silgen_name("perch_op_72") @inline(__always)
-func opI32Or(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, |)
+func opI32Or(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, |)
     return true
 }
 
 @_silgen_name("perch_op_73") @inline(__always)
-func opI32Xor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, ^)
+func opI32Xor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, ^)
     return true
 }
 
 @_silgen_name("perch_op_74") @inline(__always)
-func opI32Shl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, i32Shl)
+func opI32Shl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, i32Shl)
     return true
 }
 
 @_silgen_name("perch_op_75") @inline(__always)
-func opI32ShrS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, i32ShrS)
+func opI32ShrS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, i32ShrS)
     return true
 }
 
 @_silgen_name("perch_op_76") @inline(__always)
-func opI32ShrU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, i32ShrU)
+func opI32ShrU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, i32ShrU)
     return true
 }
 
 @_silgen_name("perch_op_77") @inline(__always)
-func opI32Rotl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, i32Rotl)
+func opI32Rotl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, i32Rotl)
     return true
 }
 
 @_silgen_name("perch_op_78") @inline(__always)
-func opI32Rotr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, i32Rotr)
+func opI32Rotr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, i32Rotr)
     return true
 }
 
 // MARK: - i64 arithmetic
 
 @_silgen_name("perch_op_79") @inline(__always)
-func opI64Clz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Clz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { UInt64($0.leadingZeroBitCount) }
     return true
 }
 
 @_silgen_name("perch_op_7A") @inline(__always)
-func opI64Ctz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Ctz(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { UInt64($0.trailingZeroBitCount) }
     return true
 }
 
 @_silgen_name("perch_op_7B") @inline(__always)
-func opI64Popcnt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Popcnt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { UInt64($0.nonzeroBitCount) }
     return true
 }
 
 @_silgen_name("perch_op_7C") @inline(__always)
-func opI64Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, &+)
+func opI64Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, &+)
     return true
 }
 
 @_silgen_name("perch_op_7D") @inline(__always)
-func opI64Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, &-)
+func opI64Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, &-)
     return true
 }
 
 @_silgen_name("perch_op_7E") @inline(__always)
-func opI64Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, &*)
+func opI64Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, &*)
     return true
 }
 
 @_silgen_name("perch_op_7F") @inline(__always)
-func opI64DivS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i64Checked(&pc, &sp, tos, regs, i64DivS)
+func opI64DivS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i64Checked(&pc, &sp, second, tos, regs, i64DivS)
 }
 
 @_silgen_name("perch_op_80") @inline(__always)
-func opI64DivU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i64Checked(&pc, &sp, tos, regs, i64DivU)
+func opI64DivU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i64Checked(&pc, &sp, second, tos, regs, i64DivU)
 }
 
 @_silgen_name("perch_op_81") @inline(__always)
-func opI64RemS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i64Checked(&pc, &sp, tos, regs, i64RemS)
+func opI64RemS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i64Checked(&pc, &sp, second, tos, regs, i64RemS)
 }
 
 @_silgen_name("perch_op_82") @inline(__always)
-func opI64RemU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i64Checked(&pc, &sp, tos, regs, i64RemU)
+func opI64RemU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i64Checked(&pc, &sp, second, tos, regs, i64RemU)
 }
 
 @_silgen_name("perch_op_83") @inline(__always)
-func opI64And(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, &)
+func opI64And(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, &)
     return true
 }
 
 @_silgen_name("perch_op_84") @inline(__always)
-func opI64Or(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, |)
+func opI64Or(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, |)
     return true
 }
 
 @_silgen_name("perch_op_85") @inline(__always)
-func opI64Xor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, ^)
+func opI64Xor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, ^)
     return true
 }
 
 @_silgen_name("perch_op_86") @inline(__always)
-func opI64Shl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, i64Shl)
+func opI64Shl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, i64Shl)
     return true
 }
 
 @_silgen_name("perch_op_87") @inline(__always)
-func opI64ShrS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, i64ShrS)
+func opI64ShrS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, i64ShrS)
     return true
 }
 
 @_silgen_name("perch_op_88") @inline(__always)
-func opI64ShrU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, i64ShrU)
+func opI64ShrU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, i64ShrU)
     return true
 }
 
 @_silgen_name("perch_op_89") @inline(__always)
-func opI64Rotl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, i64Rotl)
+func opI64Rotl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, i64Rotl)
     return true
 }
 
 @_silgen_name("perch_op_8A") @inline(__always)
-func opI64Rotr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, i64Rotr)
+func opI64Rotr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, i64Rotr)
     return true
 }
 
 // MARK: - f32 arithmetic
 
 @_silgen_name("perch_op_8B") @inline(__always)
-func opF32Abs(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32Abs(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos, f32Abs)
     return true
 }
 
 @_silgen_name("perch_op_8C") @inline(__always)
-func opF32Neg(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32Neg(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos, f32Neg)
     return true
 }
 
 @_silgen_name("perch_op_8D") @inline(__always)
-func opF32Ceil(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32Ceil(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f32Unary(&pc, sp, tos, wasmCeil)
     return true
 }
 
 @_silgen_name("perch_op_8E") @inline(__always)
-func opF32Floor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32Floor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f32Unary(&pc, sp, tos, wasmFloor)
     return true
 }
 
 @_silgen_name("perch_op_8F") @inline(__always)
-func opF32Trunc(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32Trunc(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f32Unary(&pc, sp, tos, wasmTrunc)
     return true
 }
 
 @_silgen_name("perch_op_90") @inline(__always)
-func opF32Nearest(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32Nearest(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f32Unary(&pc, sp, tos, wasmNearest)
     return true
 }
 
 @_silgen_name("perch_op_91") @inline(__always)
-func opF32Sqrt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32Sqrt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f32Unary(&pc, sp, tos) { $0.squareRoot() }
     return true
 }
 
 @_silgen_name("perch_op_92") @inline(__always)
-func opF32Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f32Binary(&pc, &sp, tos, +)
+func opF32Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f32Binary(&pc, &sp, second, tos, +)
     return true
 }
 
 @_silgen_name("perch_op_93") @inline(__always)
-func opF32Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f32Binary(&pc, &sp, tos, -)
+func opF32Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f32Binary(&pc, &sp, second, tos, -)
     return true
 }
 
 @_silgen_name("perch_op_94") @inline(__always)
-func opF32Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f32Binary(&pc, &sp, tos, *)
+func opF32Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f32Binary(&pc, &sp, second, tos, *)
     return true
 }
 
 @_silgen_name("perch_op_95") @inline(__always)
-func opF32Div(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f32Binary(&pc, &sp, tos, /)
+func opF32Div(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f32Binary(&pc, &sp, second, tos, /)
     return true
 }
 
 @_silgen_name("perch_op_96") @inline(__always)
-func opF32Min(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f32Binary(&pc, &sp, tos, wasmMin)
+func opF32Min(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f32Binary(&pc, &sp, second, tos, wasmMin)
     return true
 }
 
 @_silgen_name("perch_op_97") @inline(__always)
-func opF32Max(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f32Binary(&pc, &sp, tos, wasmMax)
+func opF32Max(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f32Binary(&pc, &sp, second, tos, wasmMax)
     return true
 }
 
 @_silgen_name("perch_op_98") @inline(__always)
-func opF32Copysign(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    i32Binary(&pc, &sp, tos, f32Copysign)
+func opF32Copysign(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    i32Binary(&pc, &sp, second, tos, f32Copysign)
     return true
 }
 
 // MARK: - f64 arithmetic
 
 @_silgen_name("perch_op_99") @inline(__always)
-func opF64Abs(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64Abs(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos, f64Abs)
     return true
 }
 
 @_silgen_name("perch_op_9A") @inline(__always)
-func opF64Neg(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64Neg(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos, f64Neg)
     return true
 }
 
 @_silgen_name("perch_op_9B") @inline(__always)
-func opF64Ceil(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64Ceil(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f64Unary(&pc, sp, tos, wasmCeil)
     return true
 }
 
 @_silgen_name("perch_op_9C") @inline(__always)
-func opF64Floor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64Floor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f64Unary(&pc, sp, tos, wasmFloor)
     return true
 }
 
 @_silgen_name("perch_op_9D") @inline(__always)
-func opF64Trunc(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64Trunc(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f64Unary(&pc, sp, tos, wasmTrunc)
     return true
 }
 
 @_silgen_name("perch_op_9E") @inline(__always)
-func opF64Nearest(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64Nearest(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f64Unary(&pc, sp, tos, wasmNearest)
     return true
 }
 
 @_silgen_name("perch_op_9F") @inline(__always)
-func opF64Sqrt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64Sqrt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     f64Unary(&pc, sp, tos) { $0.squareRoot() }
     return true
 }
 
 @_silgen_name("perch_op_A0") @inline(__always)
-func opF64Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f64Binary(&pc, &sp, tos, +)
+func opF64Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f64Binary(&pc, &sp, second, tos, +)
     return true
 }
 
 @_silgen_name("perch_op_A1") @inline(__always)
-func opF64Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f64Binary(&pc, &sp, tos, -)
+func opF64Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f64Binary(&pc, &sp, second, tos, -)
     return true
 }
 
 @_silgen_name("perch_op_A2") @inline(__always)
-func opF64Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f64Binary(&pc, &sp, tos, *)
+func opF64Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f64Binary(&pc, &sp, second, tos, *)
     return true
 }
 
 @_silgen_name("perch_op_A3") @inline(__always)
-func opF64Div(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f64Binary(&pc, &sp, tos, /)
+func opF64Div(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f64Binary(&pc, &sp, second, tos, /)
     return true
 }
 
 @_silgen_name("perch_op_A4") @inline(__always)
-func opF64Min(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f64Binary(&pc, &sp, tos, wasmMin)
+func opF64Min(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f64Binary(&pc, &sp, second, tos, wasmMin)
     return true
 }
 
 @_silgen_name("perch_op_A5") @inline(__always)
-func opF64Max(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    f64Binary(&pc, &sp, tos, wasmMax)
+func opF64Max(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    f64Binary(&pc, &sp, second, tos, wasmMax)
     return true
 }
 
 @_silgen_name("perch_op_A6") @inline(__always)
-func opF64Copysign(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
-    binary(&pc, &sp, tos, f64Copysign)
+func opF64Copysign(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+    binary(&pc, &sp, second, tos, f64Copysign)
     return true
 }
 
@@ -1242,145 +1256,145 @@ func opF64Copysign(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 
 /// i32.wrap_i64 (and i64.extend_i32_u).
 @_silgen_name("perch_op_A7") @inline(__always)
-func opI32WrapI64(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32WrapI64(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { slot(u32($0)) }
     return true
 }
 
 @_silgen_name("perch_op_A8") @inline(__always)
-func opI32TruncF32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32TruncF32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     checkedUnary(&pc, sp, tos, regs, { truncToI32S(Double(float32($0))) }, { slot($0) })
 }
 
 @_silgen_name("perch_op_A9") @inline(__always)
-func opI32TruncF32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32TruncF32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     checkedUnary(&pc, sp, tos, regs, { truncToI32U(Double(float32($0))) }, { slot($0) })
 }
 
 @_silgen_name("perch_op_AA") @inline(__always)
-func opI32TruncF64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32TruncF64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     checkedUnary(&pc, sp, tos, regs, { truncToI32S(f64($0)) }, { slot($0) })
 }
 
 @_silgen_name("perch_op_AB") @inline(__always)
-func opI32TruncF64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32TruncF64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     checkedUnary(&pc, sp, tos, regs, { truncToI32U(f64($0)) }, { slot($0) })
 }
 
 /// i64.extend_i32_s (and i64.extend32_s).
 @_silgen_name("perch_op_AC") @inline(__always)
-func opI64ExtendI32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64ExtendI32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { i64ExtendI32S(u32($0)) }
     return true
 }
 
 @_silgen_name("perch_op_AE") @inline(__always)
-func opI64TruncF32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64TruncF32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     checkedUnary(&pc, sp, tos, regs, { truncToI64S(Double(float32($0))) }, u64)
 }
 
 @_silgen_name("perch_op_AF") @inline(__always)
-func opI64TruncF32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64TruncF32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     checkedUnary(&pc, sp, tos, regs, { truncToI64U(Double(float32($0))) }, u64)
 }
 
 @_silgen_name("perch_op_B0") @inline(__always)
-func opI64TruncF64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64TruncF64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     checkedUnary(&pc, sp, tos, regs, { truncToI64S(f64($0)) }, u64)
 }
 
 @_silgen_name("perch_op_B1") @inline(__always)
-func opI64TruncF64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64TruncF64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     checkedUnary(&pc, sp, tos, regs, { truncToI64U(f64($0)) }, u64)
 }
 
 @_silgen_name("perch_op_B2") @inline(__always)
-func opF32ConvertI32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32ConvertI32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos, f32FromI32S)
     return true
 }
 
 @_silgen_name("perch_op_B3") @inline(__always)
-func opF32ConvertI32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32ConvertI32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos, f32FromI32U)
     return true
 }
 
 @_silgen_name("perch_op_B4") @inline(__always)
-func opF32ConvertI64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32ConvertI64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { slot(f32FromI64S($0)) }
     return true
 }
 
 @_silgen_name("perch_op_B5") @inline(__always)
-func opF32ConvertI64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32ConvertI64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { slot(f32FromI64U($0)) }
     return true
 }
 
 @_silgen_name("perch_op_B6") @inline(__always)
-func opF32DemoteF64(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF32DemoteF64(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { slot(f32Demote($0)) }
     return true
 }
 
 @_silgen_name("perch_op_B7") @inline(__always)
-func opF64ConvertI32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64ConvertI32S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { f64FromI32S(u32($0)) }
     return true
 }
 
 @_silgen_name("perch_op_B8") @inline(__always)
-func opF64ConvertI32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64ConvertI32U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { f64FromI32U(u32($0)) }
     return true
 }
 
 @_silgen_name("perch_op_B9") @inline(__always)
-func opF64ConvertI64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64ConvertI64S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos, f64FromI64S)
     return true
 }
 
 @_silgen_name("perch_op_BA") @inline(__always)
-func opF64ConvertI64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64ConvertI64U(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos, f64FromI64U)
     return true
 }
 
 @_silgen_name("perch_op_BB") @inline(__always)
-func opF64PromoteF32(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opF64PromoteF32(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { f64Promote(u32($0)) }
     return true
 }
 
 /// The four reinterpretations: slots already hold the bits.
 @_silgen_name("perch_op_BC") @inline(__always)
-func opReinterpret(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opReinterpret(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 1
     return true
 }
 
 @_silgen_name("perch_op_C0") @inline(__always)
-func opI32Extend8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Extend8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos, i32Extend8S)
     return true
 }
 
 @_silgen_name("perch_op_C1") @inline(__always)
-func opI32Extend16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI32Extend16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     i32Unary(&pc, sp, tos, i32Extend16S)
     return true
 }
 
 @_silgen_name("perch_op_C2") @inline(__always)
-func opI64Extend8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Extend8S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos, i64Extend8S)
     return true
 }
 
 @_silgen_name("perch_op_C3") @inline(__always)
-func opI64Extend16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opI64Extend16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos, i64Extend16S)
     return true
 }
@@ -1388,20 +1402,20 @@ func opI64Extend16S(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
 // MARK: - Reference instructions
 
 @_silgen_name("perch_op_D0") @inline(__always)
-func opRefNull(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opRefNull(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 2
     push(&sp, 0)
     return true
 }
 
 @_silgen_name("perch_op_D1") @inline(__always)
-func opRefIsNull(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opRefIsNull(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     unary(&pc, sp, tos) { $0 == 0 ? 1 : 0 }
     return true
 }
 
 @_silgen_name("perch_op_D2") @inline(__always)
-func opRefFunc(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opRefFunc(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     pc += 1
     push(&sp, UInt64(UInt(bitPattern: regs.pointee.functions[readIndex(&pc)])))
     return true
@@ -1411,7 +1425,7 @@ func opRefFunc(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: in
 
 /// 0xFC: saturating truncations and the bulk memory and table operations.
 @_silgen_name("perch_op_FC") @inline(__always)
-func opPrefixFC(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opPrefixFC(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     let op = pc
     pc += 1
     let sub = readU32(&pc)
@@ -1437,13 +1451,13 @@ func opPrefixFC(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
 }
 
 @_silgen_name("perch_op_FD") @inline(__always)
-func opPrefixFD(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opPrefixFD(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     trapped(regs, .simdNotSupported, at: pc)
 }
 
 /// Every byte validation admits as no opcode: never reached in validated code.
 @_silgen_name("perch_op_invalid") @inline(__always)
-func opInvalid(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64) -> Bool {
+func opInvalid(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     trapped(regs, .unreachable, at: pc)
 }
 

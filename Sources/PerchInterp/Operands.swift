@@ -17,6 +17,14 @@ import PerchValidate
     sp += 1
 }
 
+/// Makes `value` the pending operand of the next instruction: it is stored in the slot a
+/// push would use, not yet counted by `sp`, and travels to the next handler in a register,
+/// where it becomes the top (perch_dispatch.h).
+@inline(__always) func stage(_ value: UInt64, _ sp: UnsafeMutablePointer<UInt64>, _ pending: inout UInt64) {
+    sp[0] = value
+    pending = value
+}
+
 /// `op(top)` replacing the top operand.
 @inline(__always) func unary(
     _ pc: inout UnsafeRawPointer, _ sp: UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (UInt64) -> UInt64
@@ -25,14 +33,14 @@ import PerchValidate
     sp[-1] = op(tos)
 }
 
-/// `op(a, b)` replacing the top two operands `a b`.
+/// `op(a, b)` replacing the top two operands `a b` (`second` and `tos`).
 @inline(__always) func binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64,
     _ op: (UInt64, UInt64) -> UInt64
 ) {
     pc += 1
     sp -= 1
-    sp[-1] = op(sp[-1], tos)
+    sp[-1] = op(second, tos)
 }
 
 @inline(__always) func i32Unary(
@@ -42,17 +50,17 @@ import PerchValidate
 }
 
 @inline(__always) func i32Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (UInt32, UInt32) -> UInt32
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64, _ op: (UInt32, UInt32) -> UInt32
 ) {
-    binary(&pc, &sp, tos) { slot(op(u32($0), u32($1))) }
+    binary(&pc, &sp, second, tos) { slot(op(u32($0), u32($1))) }
 }
 
 /// A comparison of the top two operands, pushing 1 or 0.
 @inline(__always) func compare<T>(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ operand: (UInt64) -> T,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64, _ operand: (UInt64) -> T,
     _ test: (T, T) -> Bool
 ) {
-    binary(&pc, &sp, tos) { test(operand($0), operand($1)) ? 1 : 0 }
+    binary(&pc, &sp, second, tos) { test(operand($0), operand($1)) ? 1 : 0 }
 }
 
 @inline(__always) func f32Unary(
@@ -62,9 +70,9 @@ import PerchValidate
 }
 
 @inline(__always) func f32Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (Float, Float) -> Float
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64, _ op: (Float, Float) -> Float
 ) {
-    binary(&pc, &sp, tos) { slot(bits(op(f32(u32($0)), f32(u32($1))))) }
+    binary(&pc, &sp, second, tos) { slot(bits(op(f32(u32($0)), f32(u32($1))))) }
 }
 
 @inline(__always) func f64Unary(
@@ -74,9 +82,9 @@ import PerchValidate
 }
 
 @inline(__always) func f64Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64, _ op: (Double, Double) -> Double
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64, _ op: (Double, Double) -> Double
 ) {
-    binary(&pc, &sp, tos) { bits(op(f64($0), f64($1))) }
+    binary(&pc, &sp, second, tos) { bits(op(f64($0), f64($1))) }
 }
 
 // Instructions that can trap return false after storing the trap (`trapped`), the
@@ -86,10 +94,10 @@ import PerchValidate
 /// An i32 division or remainder. (Not generic over the width: a generic version left its
 /// operation an out-of-line closure call.)
 @inline(__always) func i32Checked(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64,
     _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt32, UInt32) -> Result<UInt32, TrapKind>
 ) -> Bool {
-    switch op(u32(sp[-2]), u32(tos)) {
+    switch op(u32(second), u32(tos)) {
     case .success(let v):
         sp -= 1
         sp[-1] = slot(v)
@@ -102,10 +110,10 @@ import PerchValidate
 
 /// An i64 division or remainder.
 @inline(__always) func i64Checked(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ tos: UInt64,
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64,
     _ regs: UnsafeMutablePointer<Registers>, _ op: (UInt64, UInt64) -> Result<UInt64, TrapKind>
 ) -> Bool {
-    switch op(sp[-2], tos) {
+    switch op(second, tos) {
     case .success(let v):
         sp -= 1
         sp[-1] = v
@@ -184,12 +192,12 @@ import PerchValidate
     load(T.self, &pc, &stp, sp, tos, regs) { slot(extending: $0) }
 }
 
-/// Stores the low `T` of the top operand at the address beneath it.
+/// Stores the low `T` of the top operand at the address beneath it (`second`).
 @inline(__always) func store<T: FixedWidthInteger & BitwiseCopyable>(
     _: T.Type, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>,
-    _ tos: UInt64, _ regs: UnsafeMutablePointer<Registers>
+    _ second: UInt64, _ tos: UInt64, _ regs: UnsafeMutablePointer<Registers>
 ) -> Bool {
-    guard let a = effectiveAddress(&pc, &stp, sp[-2], size: UInt64(MemoryLayout<T>.size), regs) else {
+    guard let a = effectiveAddress(&pc, &stp, second, size: UInt64(MemoryLayout<T>.size), regs) else {
         return trapped(regs, .outOfBoundsMemoryAccess, at: pc)
     }
     regs.pointee.memBase.storeBytes(of: T(truncatingIfNeeded: tos), toByteOffset: a, as: T.self)

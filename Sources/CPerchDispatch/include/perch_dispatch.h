@@ -34,19 +34,45 @@ typedef void *_Nonnull PerchRegisters;
 // instructions, is what bounds a chain of dependent operations). Memory stays the truth:
 // handlers still store every value they produce, and each wrapper reloads `tos` from
 // `sp[-1]` after its handler, a load that the compiler forwards from the handler's own
-// store when it made one. The slot beneath the value stack exists, so `sp[-1]` always does.
+// store when it made one. Two slots beneath the value stack exist, so `sp[-1]` and the
+// second operand's `sp[-2]` always do.
+//
+// A pending operand: local.get, local.tee with what it takes along, i32.const and i64.const
+// (the "producers") store their value in the slot above the stack without counting it in
+// `sp`, and pass it in the register `pending` to the next opcode's handler in a second
+// table, `perch_pending_handlers`. That handler counts the slot, and the top beneath it,
+// which arrived in `tos`, becomes its second operand: in `x; local.get y; i32.add` or
+// `x; i32.const k; i32.shl`, both operands reach the add or shift in registers. The
+// entries of cold opcodes count the slot and jump to the ordinary handler.
 #if __SIZEOF_POINTER__ == 8
 #define PERCH_PARAMETERS                                                                     \
-    PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp, uint64_t tos
-#define PERCH_ARGUMENTS pc, sp, fp, regs, stp, tos
+    PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp,         \
+        uint64_t tos, uint64_t pending
+#define PERCH_ARGUMENTS pc, sp, fp, regs, stp, tos, pending
+#define PERCH_PENDING_ARGUMENTS(VALUE) pc, sp, fp, regs, stp, tos, VALUE
 #define PERCH_STP_ADDRESS (&stp)
-#define PERCH_TOS_ON_ENTRY
+#define PERCH_ENTRY uint64_t second = sp[-2];
+#define PERCH_PENDING_ENTRY                                                                  \
+    uint64_t second = tos;                                                                   \
+    tos = pending;                                                                           \
+    sp += 1;
+#define PERCH_PENDING_FLUSH                                                                  \
+    tos = pending;                                                                           \
+    sp += 1;
 #define PERCH_TOS_RELOAD tos = sp[-1];
 #else
+// Here the pending operand travels in its slot, where the producer stored it.
 #define PERCH_PARAMETERS PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs
 #define PERCH_ARGUMENTS pc, sp, fp, regs
+#define PERCH_PENDING_ARGUMENTS(VALUE) pc, sp, fp, regs
 #define PERCH_STP_ADDRESS ((PerchCode *)regs)
-#define PERCH_TOS_ON_ENTRY uint64_t tos = sp[-1];
+#define PERCH_ENTRY                                                                          \
+    uint64_t tos = sp[-1];                                                                   \
+    uint64_t second = sp[-2];
+#define PERCH_PENDING_ENTRY                                                                  \
+    sp += 1;                                                                                 \
+    PERCH_ENTRY
+#define PERCH_PENDING_FLUSH sp += 1;
 #define PERCH_TOS_RELOAD
 #endif
 
@@ -59,59 +85,127 @@ typedef void *_Nonnull PerchRegisters;
 #define PERCH_HANDLER_CC
 #endif
 
+// Both tables hold handlers of one type (`musttail` needs caller and callee alike); an
+// ordinary handler ignores `pending`.
 typedef PERCH_HANDLER_CC void (*_Nonnull PerchHandler)(PERCH_PARAMETERS);
 static const PerchHandler perch_handlers[256];
+static const PerchHandler perch_pending_handlers[256];
 
-#define PERCH_NEXT perch_handlers[*(const uint8_t *)pc](PERCH_ARGUMENTS)
+// An ordinary handler's `pending` is any value: no instruction is spent on it.
+#define PERCH_NEXT                                                                           \
+    perch_handlers[*(const uint8_t *)pc](                                                    \
+        PERCH_PENDING_ARGUMENTS(__builtin_nondeterministic_value((uint64_t)0)))
+#define PERCH_PENDING_NEXT(VALUE)                                                            \
+    perch_pending_handlers[*(const uint8_t *)pc](PERCH_PENDING_ARGUMENTS(VALUE))
 
 // The Swift handler of opcode XX, returning RESULT, and its call with the wrapper's state.
 #define PERCH_SWIFT_HANDLER(XX, RESULT)                                                      \
     __attribute__((swiftcall)) RESULT perch_op_##XX(                                         \
         PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
-        PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t tos);
-#define PERCH_RUN(XX) perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs, tos)
+        PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t tos, uint64_t second);
+#define PERCH_RUN(XX) perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs, tos, second)
+
+// Each opcode has two wrappers: `perch_tc_XX` (ordinary) and `perch_pending_XX` (its entry
+// in the pending table), which differ in ENTRY only.
+#define PERCH_SIMPLE_BODY(XX)                                                                \
+    bool proceed;                                                                            \
+    [[clang::always_inline]] proceed = PERCH_RUN(XX);                                        \
+    if (__builtin_expect(proceed, 1)) {                                                      \
+        PERCH_TOS_RELOAD                                                                     \
+        __attribute__((musttail)) return PERCH_NEXT;                                         \
+    }
 
 #define PERCH_HANDLER(XX)                                                                    \
     PERCH_SWIFT_HANDLER(XX, bool)                                                            \
     static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
-        PERCH_TOS_ON_ENTRY                                                                   \
-        bool proceed;                                                                        \
-        [[clang::always_inline]] proceed = PERCH_RUN(XX);                                    \
-        if (__builtin_expect(proceed, 1)) {                                                  \
-            PERCH_TOS_RELOAD                                                                 \
-            __attribute__((musttail)) return PERCH_NEXT;                                     \
-        }                                                                                    \
+        PERCH_ENTRY                                                                          \
+        PERCH_SIMPLE_BODY(XX)                                                                \
+    }                                                                                        \
+    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
+        PERCH_PENDING_ENTRY                                                                  \
+        PERCH_SIMPLE_BODY(XX)                                                                \
     }
 
-// A branching handler returns which way it went (`Way` in Interpreter.swift): 0 stops,
+// A cold opcode's pending entry counts the slot and runs the ordinary handler.
+#define PERCH_COLD_HANDLER(XX)                                                               \
+    PERCH_SWIFT_HANDLER(XX, bool)                                                            \
+    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
+        PERCH_ENTRY                                                                          \
+        PERCH_SIMPLE_BODY(XX)                                                                \
+    }                                                                                        \
+    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
+        PERCH_PENDING_FLUSH                                                                  \
+        __attribute__((musttail)) return perch_tc_##XX(PERCH_ARGUMENTS);                     \
+    }
+
+// A branching handler returns which way it went (`Way` in Branches.swift): 0 stops,
 // 1 to 3 continue at pc, each from a dispatch jump of its own. A taken branch and a fall
 // through lead to different opcodes; with one jump for both, the CPU's prediction of
 // where it goes was wrong far more often.
+#define PERCH_BRANCHING_BODY(XX)                                                             \
+    uint8_t way;                                                                             \
+    [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
+    PERCH_TOS_RELOAD                                                                         \
+    if (way == 1) {                                                                          \
+        __attribute__((musttail)) return PERCH_NEXT;                                         \
+    }                                                                                        \
+    if (way == 2) {                                                                          \
+        __attribute__((musttail)) return PERCH_NEXT;                                         \
+    }                                                                                        \
+    if (way == 3) {                                                                          \
+        __attribute__((musttail)) return PERCH_NEXT;                                         \
+    }
+
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
     static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
-        PERCH_TOS_ON_ENTRY                                                                   \
-        uint8_t way;                                                                         \
-        [[clang::always_inline]] way = PERCH_RUN(XX);                                        \
-        PERCH_TOS_RELOAD                                                                     \
-        if (way == 1) {                                                                      \
-            __attribute__((musttail)) return PERCH_NEXT;                                     \
-        }                                                                                    \
-        if (way == 2) {                                                                      \
-            __attribute__((musttail)) return PERCH_NEXT;                                     \
-        }                                                                                    \
-        if (way == 3) {                                                                      \
-            __attribute__((musttail)) return PERCH_NEXT;                                     \
-        }                                                                                    \
+        PERCH_ENTRY                                                                          \
+        PERCH_BRANCHING_BODY(XX)                                                             \
+    }                                                                                        \
+    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
+        PERCH_PENDING_ENTRY                                                                  \
+        PERCH_BRANCHING_BODY(XX)                                                             \
+    }
+
+// A producer's Swift handler returns a way too, 1 to 3 with a value staged in `staged`
+// (continuing in the pending table), 4 with none; it never stops. It updates `tos` when
+// it pushes a value beneath the staged one.
+#define PERCH_PRODUCER_BODY(XX)                                                              \
+    uint64_t staged;                                                                         \
+    uint8_t way;                                                                             \
+    [[clang::always_inline]] way = perch_op_##XX(                                            \
+        &pc, &sp, &fp, PERCH_STP_ADDRESS, regs, &tos, second, &staged);                      \
+    if (way == 1) {                                                                          \
+        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
+    }                                                                                        \
+    if (way == 2) {                                                                          \
+        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
+    }                                                                                        \
+    if (way == 3) {                                                                          \
+        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
+    }                                                                                        \
+    __attribute__((musttail)) return PERCH_NEXT;
+
+#define PERCH_PRODUCER(XX)                                                                   \
+    __attribute__((swiftcall)) uint8_t perch_op_##XX(                                        \
+        PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
+        PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t *_Nonnull tos,                \
+        uint64_t second, uint64_t *_Nonnull staged);                                         \
+    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
+        PERCH_ENTRY                                                                          \
+        PERCH_PRODUCER_BODY(XX)                                                              \
+    }                                                                                        \
+    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
+        PERCH_PENDING_ENTRY                                                                  \
+        PERCH_PRODUCER_BODY(XX)                                                              \
     }
 
 // Opcodes with a handler of their own; the ones sharing another's are in PERCH_SHARED.
 #define PERCH_OPCODES(X)                                                                     \
-    X(00) X(01) X(02) X(05) X(0C) X(0E) X(0F)                             \
-    X(10) X(11) X(1A) X(1B) X(1C)                                                            \
-    X(23) X(24) X(25) X(26) X(28) X(29) X(2C) X(2D) X(2E) X(2F)           \
-    X(30) X(32) X(34) X(36) X(37) X(3A) X(3B) X(3F)                       \
-    X(40) X(42) X(43) X(44) \
+    X(01) X(02) X(05) X(1A) X(1B) X(1C)                                                      \
+    X(23) X(24) X(28) X(29) X(2C) X(2D) X(2E) X(2F)                                          \
+    X(30) X(32) X(34) X(36) X(37) X(3A) X(3B)                                                \
+    X(43) X(44) \
     X(5B) X(5C) X(5D) X(5E) X(5F) \
     X(60) X(61) X(62) X(63) X(64) X(65) X(66) X(67) X(68) X(69) X(6A) X(6B) X(6C) X(6D) X(6E) X(6F) \
     X(70) X(71) X(72) X(73) X(74) X(75) X(76) X(77) X(78) X(79) X(7A) X(7B) X(7C) X(7D) X(7E) X(7F) \
@@ -119,14 +213,22 @@ static const PerchHandler perch_handlers[256];
     X(90) X(91) X(92) X(93) X(94) X(95) X(96) X(97) X(98) X(99) X(9A) X(9B) X(9C) X(9D) X(9E) X(9F) \
     X(A0) X(A1) X(A2) X(A3) X(A4) X(A5) X(A6) X(A7) X(A8) X(A9) X(AA) X(AB) X(AC) X(AE) X(AF) \
     X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB) X(BC)           \
-    X(C0) X(C1) X(C2) X(C3) X(D0) X(D1) X(D2) X(FC) X(FD)
+    X(C0) X(C1) X(C2) X(C3)
+
+// Opcodes whose code is large or rare after a pending operand: their pending entry jumps
+// to the ordinary handler.
+#define PERCH_COLD(X)                                                                        \
+    X(00) X(0C) X(0E) X(0F) X(10) X(11) X(25) X(26) X(3F) X(40) X(D0) X(D1) X(D2) X(FC) X(FD)
 
 // Opcodes whose handler branches: if, end (which may return), br_if, the integer tests,
-// which take a following br_if or if with them, local.get and i32.const, which take
-// what most often follows them, and local.set and local.tee, likewise.
+// which take a following br_if or if with them, and local.set, which takes a following
+// local.get.
 #define PERCH_BRANCHING(X)                                                                   \
-    X(04) X(0B) X(20) X(21) X(22) X(41) X(0D) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F)    \
+    X(04) X(0B) X(0D) X(21) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F) \
     X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A)
+
+// Opcodes that stage a pending operand.
+#define PERCH_PRODUCERS(X) X(20) X(22) X(41) X(42)
 
 // (opcode, the opcode whose handler it shares): same stack effect and bytes.
 #define PERCH_SHARED(X)                                                                      \
@@ -141,18 +243,27 @@ static const PerchHandler perch_handlers[256];
     X(C4, AC) /* i64.extend32_s: as i64.extend_i32_s, the low half sign-extended */
 
 PERCH_OPCODES(PERCH_HANDLER)
+PERCH_COLD(PERCH_COLD_HANDLER)
 PERCH_BRANCHING(PERCH_BRANCHING_HANDLER)
-PERCH_HANDLER(invalid)
+PERCH_PRODUCERS(PERCH_PRODUCER)
+PERCH_COLD_HANDLER(invalid)
 
-#define PERCH_ENTRY(XX) [0x##XX] = perch_tc_##XX,
+#define PERCH_ENTRY_OF(XX) [0x##XX] = perch_tc_##XX,
 #define PERCH_SHARED_ENTRY(XX, YY) [0x##XX] = perch_tc_##YY,
+#define PERCH_PENDING_ENTRY_OF(XX) [0x##XX] = perch_pending_##XX,
+#define PERCH_PENDING_SHARED_ENTRY(XX, YY) [0x##XX] = perch_pending_##YY,
+#define PERCH_ALL(X) PERCH_OPCODES(X) PERCH_COLD(X) PERCH_BRANCHING(X) PERCH_PRODUCERS(X)
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
 static const PerchHandler perch_handlers[256] = {
     [0 ... 255] = perch_tc_invalid,
-    PERCH_OPCODES(PERCH_ENTRY)
-    PERCH_BRANCHING(PERCH_ENTRY)
+    PERCH_ALL(PERCH_ENTRY_OF)
     PERCH_SHARED(PERCH_SHARED_ENTRY)
+};
+static const PerchHandler perch_pending_handlers[256] = {
+    [0 ... 255] = perch_pending_invalid,
+    PERCH_ALL(PERCH_PENDING_ENTRY_OF)
+    PERCH_SHARED(PERCH_PENDING_SHARED_ENTRY)
 };
 #pragma clang diagnostic pop
 
@@ -160,7 +271,7 @@ static const PerchHandler perch_handlers[256] = {
 static inline void perch_enter(
     PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp) {
 #if __SIZEOF_POINTER__ == 8
-    perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs, stp, sp[-1]);
+    perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs, stp, sp[-1], 0);
 #else
     *(PerchCode *)regs = stp;
     perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs);
