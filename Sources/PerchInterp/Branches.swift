@@ -128,12 +128,18 @@ enum Way {
 
 /// The result of a test whose operands are popped, `pc` stepped past it: when a `br_if` or
 /// `if` follows, as it usually does, that instruction consumes it at once (one dispatch
-/// for the pair, the value never stored); otherwise it is pushed as 1 or 0.
+/// for the pair, the value never stored); otherwise it is pushed as 1 or 0. An `i32.eqz`
+/// between them (compilers write `x; i64.eqz; i32.eqz; if` for `x != 0`) inverts it.
 @inline(__always) func consume(
-    _ value: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer,
+    _ test: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer,
     _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> UInt8 {
+    var value = test
+    if pc.load(as: UInt8.self) == 0x45 {
+        value = !value
+        pc += 1
+    }
     switch pc.load(as: UInt8.self) {
     case 0x0D:
         return branchIf(value, &pc, &stp, &sp, fp, regs)

@@ -12,10 +12,12 @@ import PerchValidate
 // own, and the native stack never grows (perch_dispatch.h says how). Every handler takes
 // the run's hot state in registers: `pc` (at the opcode; the handler steps past its
 // instruction, so a branch or trap needs no copy of it), `sp`, `fp`, `stp` (the next
-// side-table entry), `regs`, the arena's `Registers` with everything else, and `tos`, the
-// value of `sp[-1]`, to read the top operand from (stores still go to memory). It returns
-// true to continue at `pc`, or false after storing how the run stops (`proceed`,
-// `trapped`); a handler with several paths returns a `Way` instead (Branches.swift).
+// side-table entry), `regs`, the arena's `Registers` with everything else, `tos` and
+// `second`, the values of `sp[-1]` and `sp[-2]`, to read the top two operands from (stores
+// still go to memory). It returns true to continue at `pc`, or false after storing how the
+// run stops (`proceed`, `trapped`); a handler with several paths returns a `Way` instead
+// (Branches.swift). local.get, local.tee and the integer constants stage a pending operand
+// for the next handler instead of pushing it (`stage`; perch_dispatch.h).
 //
 // Every handler must be in this file: ClangImporter emits the C functions into the LLVM
 // module of the file that calls `perch_enter`, and only handlers defined in that module
@@ -399,15 +401,18 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
     return index < 0x80 ? Int(index) : nil
 }
 
-/// The value of the `i32.const` at `p` with a one-byte immediate, if that is what is there.
-@inline(__always) func smallI32Const(at p: Code) -> UInt32? {
-    guard byte(p) == 0x41, !SideTable.hasEntry(constantAt: p + 1) else { return nil }
-    return UInt32(bitPattern: signedByte(byte(p, 1)))
+/// The slot value of the `i32.const` or `i64.const` at `p` with a one-byte immediate, if
+/// that is what is there.
+@inline(__always) func smallConstant(at p: Code) -> UInt64? {
+    let opcode = byte(p)
+    guard opcode &- 0x41 < 2, !SideTable.hasEntry(constantAt: p + 1) else { return nil }
+    let k = signedByte(byte(p, 1))
+    return opcode == 0x41 ? slot(UInt32(bitPattern: k)) : slot(signExtending: k)
 }
 
-/// local.get: its value is the next instruction's pending operand. A following i32.const
-/// (11%; with the const's own add or sub when one follows) or local.get (6%) is taken
-/// along, the first value pushed and the second pending.
+/// local.get: its value is the next instruction's pending operand. A following i32.const or
+/// i64.const (11%; with an i32.const's own add or sub when one follows) or local.get (6%)
+/// is taken along, the first value pushed and the second pending.
 @_silgen_name("perch_op_20") @inline(__always)
 func opLocalGet(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
@@ -419,18 +424,19 @@ func opLocalGet(
         return Way.next
     }
     let value = fp[Int(index)]
-    if let constant = smallI32Const(at: pc + 2) {
+    if let constant = smallConstant(at: pc + 2) {
+        // An i32.add or i32.sub after the constant makes both operands i32s.
         switch byte(pc, 4) {
         case 0x6A:
-            stage(slot(u32(value) &+ constant), sp, &pending)
+            stage(slot(u32(value) &+ u32(constant)), sp, &pending)
             pc += 5
         case 0x6B:
-            stage(slot(u32(value) &- constant), sp, &pending)
+            stage(slot(u32(value) &- u32(constant)), sp, &pending)
             pc += 5
         default:
             push(&sp, value)
             tos = value
-            stage(slot(constant), sp, &pending)
+            stage(constant, sp, &pending)
             pc += 4
         }
         return Way.branch
@@ -469,7 +475,7 @@ func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
     return Way.next
 }
 
-/// local.tee; a following local.get (3.1%) or i32.const (2.8%) is taken along, its value
+/// local.tee; a following local.get (3.1%) or constant (2.8%) is taken along, its value
 /// the next instruction's pending operand.
 @_silgen_name("perch_op_22") @inline(__always)
 func opLocalTee(
@@ -487,8 +493,8 @@ func opLocalTee(
         pc += 4
         return Way.branch
     }
-    if let constant = smallI32Const(at: pc + 2) {
-        stage(slot(constant), sp, &pending)
+    if let constant = smallConstant(at: pc + 2) {
+        stage(constant, sp, &pending)
         pc += 4
         return Way.other
     }

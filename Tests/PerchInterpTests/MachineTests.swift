@@ -172,6 +172,57 @@ extension Instance {
         #expect(machine.results.first == 4_295_032_869)
     }
 
+    /// Pending operands (perch_dispatch.h) before each kind of consumer: a call (a cold
+    /// opcode), select, a store's value, a load's address, i64.and after a fused
+    /// local.get + i64.const, an i64.eqz whose i32.eqz is taken along, and a br_if on a
+    /// back-edge, where a run out of fuel must stop with the condition on the stack.
+    ///   (func $twice (param i32) (result i32) (i32.add (local.get 0) (local.get 0)))
+    ///   (func (export "pending") (param $n i32) (result i64)
+    ///     (local $i i32) (local $more i32) (local $c i32) (local $v i32) (local $w i64) (local $acc i64)
+    ///     (loop $l
+    ///       (local.set $w (i64.extend_i32_u (local.get $i)))
+    ///       (local.set $c (i32.and (local.get $i) (i32.const 2)))
+    ///       (local.set $v
+    ///         (if (result i32) (i32.eqz (i64.eqz (i64.and (local.get $w) (i64.const 1))))
+    ///           (then (call $twice (local.get $i)))
+    ///           (else (select (local.get $i) (i32.const 7) (local.get $c)))))
+    ///       (i32.store offset=8 (i32.const 0) (local.get $v))
+    ///       (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.load offset=8 (i32.const 0)))))
+    ///       (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    ///       (local.set $more (i32.lt_u (local.get $i) (local.get $n)))
+    ///       (br_if $l (local.get $more)))
+    ///     (local.get $acc))
+    static let pendingOperands: [UInt8] = [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0b, 0x02, 0x60, 0x01, 0x7f, 0x01,
+        0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7e, 0x03, 0x03, 0x02, 0x00, 0x01, 0x05, 0x03, 0x01, 0x00,
+        0x01, 0x07, 0x0b, 0x01, 0x07, 0x70, 0x65, 0x6e, 0x64, 0x69, 0x6e, 0x67, 0x00, 0x01, 0x0a,
+        0x5d, 0x02, 0x07, 0x00, 0x20, 0x00, 0x20, 0x00, 0x6a, 0x0b, 0x53, 0x02, 0x04, 0x7f, 0x02,
+        0x7e, 0x03, 0x40, 0x20, 0x01, 0xad, 0x21, 0x05, 0x20, 0x01, 0x41, 0x02, 0x71, 0x21, 0x03,
+        0x20, 0x05, 0x42, 0x01, 0x83, 0x50, 0x45, 0x04, 0x7f, 0x20, 0x01, 0x10, 0x00, 0x05, 0x20,
+        0x01, 0x41, 0x07, 0x20, 0x03, 0x1b, 0x0b, 0x21, 0x04, 0x41, 0x00, 0x20, 0x04, 0x36, 0x02,
+        0x08, 0x20, 0x06, 0x41, 0x00, 0x28, 0x02, 0x08, 0xad, 0x7c, 0x21, 0x06, 0x20, 0x01, 0x41,
+        0x01, 0x6a, 0x21, 0x01, 0x20, 0x01, 0x20, 0x00, 0x49, 0x21, 0x02, 0x20, 0x02, 0x0d, 0x00,
+        0x0b, 0x20, 0x06, 0x0b,
+    ]
+
+    @Test(arguments: [Int.max, 1])
+    func pendingOperandsReachEveryKindOfConsumer(fuel: Int) throws {
+        let (instance, machine) = try instantiate(Self.pendingOperands, arenaBytes: 1 << 18)
+        let n = 10
+        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(instance.function("pending"), arguments: $0) }
+        var slices = 0
+        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        var expected: UInt64 = 0
+        for i in 0..<n {
+            let value: Int = i & 1 == 1 ? 2 * i : (i & 2 != 0 ? i : 7)
+            expected += UInt64(value)
+        }
+        #expect(machine.results.first == expected)
+        // One unit per back-edge and per call: 9 back-edges and 5 calls, a stop before each
+        // unit after the first.
+        #expect(slices == (fuel == 1 ? (n - 1) + n / 2 - 1 : 0))
+    }
+
     @Test func deepRecursionEndsInCallStackExhausted() throws {
         let (instance, machine, _) = try setUp()
         do {

@@ -91,10 +91,9 @@ typedef PERCH_HANDLER_CC void (*_Nonnull PerchHandler)(PERCH_PARAMETERS);
 static const PerchHandler perch_handlers[256];
 static const PerchHandler perch_pending_handlers[256];
 
-// An ordinary handler's `pending` is any value: no instruction is spent on it.
-#define PERCH_NEXT                                                                           \
-    perch_handlers[*(const uint8_t *)pc](                                                    \
-        PERCH_PENDING_ARGUMENTS(__builtin_nondeterministic_value((uint64_t)0)))
+// An ordinary handler's `pending` is any value: the one received passes on, mostly in the
+// register it came in (a value made up for it costs an instruction per dispatch).
+#define PERCH_NEXT perch_handlers[*(const uint8_t *)pc](PERCH_ARGUMENTS)
 #define PERCH_PENDING_NEXT(VALUE)                                                            \
     perch_pending_handlers[*(const uint8_t *)pc](PERCH_PENDING_ARGUMENTS(VALUE))
 
@@ -105,8 +104,6 @@ static const PerchHandler perch_pending_handlers[256];
         PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t tos, uint64_t second);
 #define PERCH_RUN(XX) perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs, tos, second)
 
-// Each opcode has two wrappers: `perch_tc_XX` (ordinary) and `perch_pending_XX` (its entry
-// in the pending table), which differ in ENTRY only.
 #define PERCH_SIMPLE_BODY(XX)                                                                \
     bool proceed;                                                                            \
     [[clang::always_inline]] proceed = PERCH_RUN(XX);                                        \
@@ -115,24 +112,27 @@ static const PerchHandler perch_pending_handlers[256];
         __attribute__((musttail)) return PERCH_NEXT;                                         \
     }
 
-#define PERCH_HANDLER(XX)                                                                    \
-    PERCH_SWIFT_HANDLER(XX, bool)                                                            \
+// The ordinary wrapper of opcode XX around BODY, and its wrapper in the pending table.
+#define PERCH_ORDINARY(XX, BODY)                                                             \
     static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
         PERCH_ENTRY                                                                          \
-        PERCH_SIMPLE_BODY(XX)                                                                \
-    }                                                                                        \
+        BODY(XX)                                                                             \
+    }
+#define PERCH_WRAPPERS(XX, BODY)                                                             \
+    PERCH_ORDINARY(XX, BODY)                                                                 \
     static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
         PERCH_PENDING_ENTRY                                                                  \
-        PERCH_SIMPLE_BODY(XX)                                                                \
+        BODY(XX)                                                                             \
     }
+
+#define PERCH_HANDLER(XX)                                                                    \
+    PERCH_SWIFT_HANDLER(XX, bool)                                                            \
+    PERCH_WRAPPERS(XX, PERCH_SIMPLE_BODY)
 
 // A cold opcode's pending entry counts the slot and runs the ordinary handler.
 #define PERCH_COLD_HANDLER(XX)                                                               \
     PERCH_SWIFT_HANDLER(XX, bool)                                                            \
-    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
-        PERCH_ENTRY                                                                          \
-        PERCH_SIMPLE_BODY(XX)                                                                \
-    }                                                                                        \
+    PERCH_ORDINARY(XX, PERCH_SIMPLE_BODY)                                                    \
     static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
         PERCH_PENDING_FLUSH                                                                  \
         __attribute__((musttail)) return perch_tc_##XX(PERCH_ARGUMENTS);                     \
@@ -158,14 +158,7 @@ static const PerchHandler perch_pending_handlers[256];
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
-    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
-        PERCH_ENTRY                                                                          \
-        PERCH_BRANCHING_BODY(XX)                                                             \
-    }                                                                                        \
-    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
-        PERCH_PENDING_ENTRY                                                                  \
-        PERCH_BRANCHING_BODY(XX)                                                             \
-    }
+    PERCH_WRAPPERS(XX, PERCH_BRANCHING_BODY)
 
 // A producer's Swift handler returns a way too, 1 to 3 with a value staged in `staged`
 // (continuing in the pending table), 4 with none; it never stops. It updates `tos` when
@@ -191,14 +184,7 @@ static const PerchHandler perch_pending_handlers[256];
         PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
         PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t *_Nonnull tos,                \
         uint64_t second, uint64_t *_Nonnull staged);                                         \
-    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
-        PERCH_ENTRY                                                                          \
-        PERCH_PRODUCER_BODY(XX)                                                              \
-    }                                                                                        \
-    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
-        PERCH_PENDING_ENTRY                                                                  \
-        PERCH_PRODUCER_BODY(XX)                                                              \
-    }
+    PERCH_WRAPPERS(XX, PERCH_PRODUCER_BODY)
 
 // Opcodes with a handler of their own; the ones sharing another's are in PERCH_SHARED.
 #define PERCH_OPCODES(X)                                                                     \
