@@ -42,8 +42,7 @@ typedef void *_Nonnull PerchRegisters;
 // `sp`, and pass it in the register `pending` to the next opcode's handler in a second
 // table, `perch_pending_handlers`. That handler counts the slot, and the top beneath it,
 // which arrived in `tos`, becomes its second operand: in `x; local.get y; i32.add` or
-// `x; i32.const k; i32.shl`, both operands reach the add or shift in registers. The
-// entries of cold opcodes count the slot and jump to the ordinary handler.
+// `x; i32.const k; i32.shl`, both operands reach the add or shift in registers.
 #if __SIZEOF_POINTER__ == 8
 #define PERCH_PARAMETERS                                                                     \
     PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp,         \
@@ -69,9 +68,6 @@ typedef void *_Nonnull PerchRegisters;
 #define PERCH_ENTRY                                                                          \
     uint64_t tos = sp[-1];                                                                   \
     uint64_t second = sp[-2];
-#define PERCH_PENDING_ENTRY                                                                  \
-    sp += 1;                                                                                 \
-    PERCH_ENTRY
 #define PERCH_PENDING_FLUSH sp += 1;
 #define PERCH_TOS_RELOAD
 #endif
@@ -118,25 +114,35 @@ static const PerchHandler perch_pending_handlers[256];
         PERCH_ENTRY                                                                          \
         BODY(XX)                                                                             \
     }
-#define PERCH_WRAPPERS(XX, BODY)                                                             \
-    PERCH_ORDINARY(XX, BODY)                                                                 \
+// A pending entry that counts the slot and runs the ordinary handler: a cold opcode's on
+// every target, and every opcode's on 32-bit ARM, where the pending operand travels in
+// memory anyway and a second copy of each handler would only cost code space.
+#define PERCH_FLUSHING_WRAPPER(XX)                                                           \
+    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
+        PERCH_PENDING_FLUSH                                                                  \
+        __attribute__((musttail)) return perch_tc_##XX(PERCH_ARGUMENTS);                     \
+    }
+#if __SIZEOF_POINTER__ == 8
+#define PERCH_PENDING_WRAPPER(XX, BODY)                                                      \
     static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
         PERCH_PENDING_ENTRY                                                                  \
         BODY(XX)                                                                             \
     }
+#else
+#define PERCH_PENDING_WRAPPER(XX, BODY) PERCH_FLUSHING_WRAPPER(XX)
+#endif
+#define PERCH_WRAPPERS(XX, BODY)                                                             \
+    PERCH_ORDINARY(XX, BODY)                                                                 \
+    PERCH_PENDING_WRAPPER(XX, BODY)
 
 #define PERCH_HANDLER(XX)                                                                    \
     PERCH_SWIFT_HANDLER(XX, bool)                                                            \
     PERCH_WRAPPERS(XX, PERCH_SIMPLE_BODY)
 
-// A cold opcode's pending entry counts the slot and runs the ordinary handler.
 #define PERCH_COLD_HANDLER(XX)                                                               \
     PERCH_SWIFT_HANDLER(XX, bool)                                                            \
     PERCH_ORDINARY(XX, PERCH_SIMPLE_BODY)                                                    \
-    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
-        PERCH_PENDING_FLUSH                                                                  \
-        __attribute__((musttail)) return perch_tc_##XX(PERCH_ARGUMENTS);                     \
-    }
+    PERCH_FLUSHING_WRAPPER(XX)
 
 // A branching handler returns which way it went (`Way` in Branches.swift): 0 stops,
 // 1 to 3 continue at pc, each from a dispatch jump of its own. A taken branch and a fall
