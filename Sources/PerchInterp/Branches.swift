@@ -34,7 +34,6 @@ import PerchValidate
     return sp - e.drop
 }
 
-
 /// How a handler with several paths goes on: `stop` (the outcome stored), or one of three
 /// ways of continuing at `pc`, each with a dispatch jump of its own in perch_dispatch.h,
 /// so that the CPU predicts where a taken branch leads apart from where falling through

@@ -46,10 +46,11 @@ public final class Machine {
     public init(arena: Arena, valueStackSlots: Int, callDepth: Int) throws(ArenaError) {
         // Not zero-filled: slots are written before they are read, and untouched stack
         // pages cost no resident memory.
-        // Two slots more, beneath the stack: handlers read `sp[-1]` and `sp[-2]` (the top
-        // and the second operand, see perch_dispatch.h) even when a function's frame is
-        // empty at the stack's base.
-        let (stackBytes, stackOverflow) = (valueStackSlots &+ 2).multipliedReportingOverflow(by: 8)
+        // Slots beneath the stack: handlers read `sp[-1]` and `sp[-2]` (the top and the
+        // second operand, see perch_dispatch.h) even when a function's frame is empty at
+        // the stack's base.
+        let guardSlots = 2
+        let (stackBytes, stackOverflow) = (valueStackSlots &+ guardSlots).multipliedReportingOverflow(by: 8)
         let (frameBytes, frameOverflow) = max(callDepth, 1).multipliedReportingOverflow(by: MemoryLayout<Frame>.stride)
         // Below `FunctionRecord.frameSlotsCap`, so a function whose frame was capped there
         // can never fit and every call of it is refused.
@@ -57,10 +58,9 @@ public final class Machine {
             throw ArenaError(use: .valueStack, requested: Int.max, available: arena.free)
         }
         let slots = try arena.allocateHigh(stackBytes, alignment: 8, for: .valueStack)
-            .bindMemory(to: UInt64.self, capacity: valueStackSlots &+ 2)
-        slots[0] = 0
-        slots[1] = 0
-        let stack = slots + 2
+            .bindMemory(to: UInt64.self, capacity: valueStackSlots &+ guardSlots)
+        slots.initialize(repeating: 0, count: guardSlots)
+        let stack = slots + guardSlots
         let frames = try arena.allocateHigh(frameBytes, alignment: MemoryLayout<Frame>.alignment, for: .callStack)
             .bindMemory(to: Frame.self, capacity: max(callDepth, 1))
         let registers = try arena.allocateHigh(

@@ -50,15 +50,16 @@ import PerchValidate
 }
 
 @inline(__always) func i32Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64, _ op: (UInt32, UInt32) -> UInt32
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64,
+    _ op: (UInt32, UInt32) -> UInt32
 ) {
     binary(&pc, &sp, second, tos) { slot(op(u32($0), u32($1))) }
 }
 
 /// A comparison of the top two operands, pushing 1 or 0.
 @inline(__always) func compare<T>(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64, _ operand: (UInt64) -> T,
-    _ test: (T, T) -> Bool
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64,
+    _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
 ) {
     binary(&pc, &sp, second, tos) { test(operand($0), operand($1)) ? 1 : 0 }
 }
@@ -70,7 +71,8 @@ import PerchValidate
 }
 
 @inline(__always) func f32Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64, _ op: (Float, Float) -> Float
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64,
+    _ op: (Float, Float) -> Float
 ) {
     binary(&pc, &sp, second, tos) { slot(bits(op(f32(u32($0)), f32(u32($1))))) }
 }
@@ -82,7 +84,8 @@ import PerchValidate
 }
 
 @inline(__always) func f64Binary(
-    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64, _ op: (Double, Double) -> Double
+    _ pc: inout UnsafeRawPointer, _ sp: inout UnsafeMutablePointer<UInt64>, _ second: UInt64, _ tos: UInt64,
+    _ op: (Double, Double) -> Double
 ) {
     binary(&pc, &sp, second, tos) { bits(op(f64($0), f64($1))) }
 }
@@ -150,17 +153,12 @@ import PerchValidate
     _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer, _ base: UInt64, size: UInt64,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> Int? {
-    if _fastPath(!SideTable.hasEntry(memargAt: pc + 1)) {  // both one-byte LEBs: the usual case
-        let ea = slot(u32(base)) &+ slot(UInt32(byte(pc, 2)))
-        guard ea &+ size <= regs.pointee.memSize else { return nil }
-        pc += 3
-        return Int(truncatingIfNeeded: ea)
-    }
-    let (decoded, length) = SideTable.immediate32(at: stp)
-    let ea = slot(u32(base)) &+ slot(decoded)
+    let inPlace = _fastPath(!SideTable.hasEntry(memargAt: pc + 1))  // both one-byte LEBs: the usual case
+    let (offset, length) = inPlace ? (UInt32(byte(pc, 2)), 3) : SideTable.immediate32(at: stp)
+    let ea = slot(u32(base)) &+ slot(offset)
     guard ea &+ size <= regs.pointee.memSize else { return nil }
     pc += length
-    stp += SideTable.immediate32Size
+    if !inPlace { stp += SideTable.immediate32Size }
     return Int(truncatingIfNeeded: ea)
 }
 

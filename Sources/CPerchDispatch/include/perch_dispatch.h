@@ -9,7 +9,8 @@
 // `perch_enter` (Interpreter.swift, which also defines every `perch_op_XX`). In that one
 // module each call marked `always_inline` below is inlined, so a handler is one function
 // whose registers are its own: pc, sp, fp, the `Registers` pointer, the side-table
-// pointer and the top operand arrive in argument registers and leave in the same ones.
+// pointer, the top operand and a pending operand arrive in argument registers and leave
+// in the same ones.
 //
 // Invariants (Swift side, Interpreter.swift): `perch_op_XX` implements opcode byte 0xXX,
 // steps pc past it and returns true to continue at pc, or stores the run's state and
@@ -51,13 +52,12 @@ typedef void *_Nonnull PerchRegisters;
 #define PERCH_PENDING_ARGUMENTS(VALUE) pc, sp, fp, regs, stp, tos, VALUE
 #define PERCH_STP_ADDRESS (&stp)
 #define PERCH_ENTRY uint64_t second = sp[-2];
-#define PERCH_PENDING_ENTRY                                                                  \
-    uint64_t second = tos;                                                                   \
-    tos = pending;                                                                           \
-    sp += 1;
 #define PERCH_PENDING_FLUSH                                                                  \
     tos = pending;                                                                           \
     sp += 1;
+#define PERCH_PENDING_ENTRY                                                                  \
+    uint64_t second = tos;                                                                   \
+    PERCH_PENDING_FLUSH
 #define PERCH_TOS_RELOAD tos = sp[-1];
 #else
 // Here the pending operand travels in its slot, where the producer stored it.
@@ -108,7 +108,7 @@ static const PerchHandler perch_pending_handlers[256];
         __attribute__((musttail)) return PERCH_NEXT;                                         \
     }
 
-// The ordinary wrapper of opcode XX around BODY, and its wrapper in the pending table.
+// The ordinary wrapper of opcode XX around BODY.
 #define PERCH_ORDINARY(XX, BODY)                                                             \
     static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
         PERCH_ENTRY                                                                          \
@@ -131,6 +131,7 @@ static const PerchHandler perch_pending_handlers[256];
 #else
 #define PERCH_PENDING_WRAPPER(XX, BODY) PERCH_FLUSHING_WRAPPER(XX)
 #endif
+// Both wrappers of opcode XX around BODY: the ordinary one and its pending-table entry.
 #define PERCH_WRAPPERS(XX, BODY)                                                             \
     PERCH_ORDINARY(XX, BODY)                                                                 \
     PERCH_PENDING_WRAPPER(XX, BODY)
