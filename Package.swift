@@ -144,3 +144,15 @@ if Context.environment["PERCH_MCU_IMAGE"] != nil {
     package.products += [.executable(name: "perch-mcu", targets: ["perch-mcu"])]
 }
 
+
+// Every Swift target of every build: no SIL dead-store elimination. In Swift 6.3 that pass
+// deletes a store through a typed pointer at a constant negative index when a store at
+// index 0 of the same pointer follows (`sp[-1] = a; sp[0] = b` keeps only `b`), and the
+// value stack is written exactly so (swiftlang/swift#77558, fixed in 6.4). LLVM's own
+// dead-store elimination still runs; the interpreter's handlers compile to the same code.
+// `perch selftest` checks the pattern on every target.
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags(["-Xllvm", "-sil-disable-pass=dead-store-elimination"])
+    ]
+}

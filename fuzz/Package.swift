@@ -16,3 +16,11 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ]
 )
+
+// As in the main package: Swift 6.3's SIL dead-store elimination drops stores at negative
+// pointer indices (swiftlang/swift#77558).
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags(["-Xllvm", "-sil-disable-pass=dead-store-elimination"])
+    ]
+}

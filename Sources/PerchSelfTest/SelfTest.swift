@@ -58,6 +58,7 @@ public struct SelfTestGroup {
     /// Every group, in the order they run.
     public static var all: [SelfTestGroup] {
         [
+            SelfTestGroup("compiler", compilerChecks),
             SelfTestGroup("bytesize", byteSizeChecks),
             SelfTestGroup("arena", arenaChecks),
             SelfTestGroup("guestmemory", guestMemoryChecks),
