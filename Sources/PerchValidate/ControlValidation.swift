@@ -46,6 +46,7 @@ extension FunctionValidator {
             paramSlots: Self.slotCount(params, paramCount), resultSlots: Self.slotCount(results, resultCount),
             startPC: UInt32(reader.position - bodyStart), startEntry: UInt32(branches.count),
             pending: -1, ifEntry: -1, kind: kind, unreachable: false)
+        if kind != .if { passHeader(at: UInt32(afterOpcode - 1 - bodyStart), to: frame.startPC) }
         if kind == .if {
             frame.ifEntry = Int32(branches.count)
             try emit(PendingBranch(
@@ -59,6 +60,17 @@ extension FunctionValidator {
     @inline(__always)
     mutating func emit(_ entry: PendingBranch) throws(ModuleError) {
         try branches.push(entry, arena: arena, at: reader)
+    }
+
+    /// A block or loop header at body offset `pc` that begins the enclosing frames' bodies:
+    /// a branch back to them lands at `after`. The header does nothing when it runs, and a
+    /// loop whose body opens with a block would otherwise dispatch it on every iteration.
+    mutating func passHeader(at pc: UInt32, to after: UInt32) {
+        var index = controls.count &- 1
+        while index >= 0, controls.base[index].startPC == pc {
+            controls.base[index].startPC = after
+            index &-= 1
+        }
     }
 
     /// Records the immediate entry of the instruction being validated, `length` bytes long.

@@ -66,9 +66,23 @@ let v128: UInt8 = 0x7B
             0x0C, 0x02, 0x0B, 0x0B, 0x0B,
         ])
         try f.validate()
-        // br_if 1 -> outer loop body (3), entry 0; br_if 0 -> inner body (5), entry 0;
-        // br 2 (function label) -> the final end at 17, past the last entry.
-        #expect(f.entries == [entry(-4, 0), entry(-6, -4), entry(4, 4)])
+        // br_if 1 -> the outer loop's body, past the inner loop's header that opens it (5),
+        // entry 0; br_if 0 -> inner body (5), entry 0; br 2 (function label) -> the final
+        // end at 17, past the last entry.
+        #expect(f.entries == [entry(-2, 0), entry(-6, -4), entry(4, 4)])
+    }
+
+    @Test func loopBranchLandsPastTheHeadersOpeningItsBody() throws {
+        // 0:locals 1:loop 3:block 5:nop 6:block 8:i32.const 0 10:br_if 2 12:end 13:end
+        // 14:end 15:end
+        let f = try Fixture(body: [
+            0x00, 0x03, 0x40, 0x02, 0x40, 0x01, 0x02, 0x40, 0x41, 0x00, 0x0D, 0x02,
+            0x0B, 0x0B, 0x0B, 0x0B,
+        ])
+        try f.validate()
+        // The block at 3 opens the loop's body and is passed; the nop at 5 is not, so the
+        // second block stays.
+        #expect(f.entries == [entry(-5, 0)])
     }
 
     @Test func returnNeedsNoEntryButBrToTheFunctionLabelDoes() throws {
