@@ -411,8 +411,9 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 }
 
 /// local.get: its value is the next instruction's pending operand. A following i32.const or
-/// i64.const (11%; with an i32.const's own add or sub when one follows) or local.get (6%)
-/// is taken along, the first value pushed and the second pending.
+/// i64.const (11%; with an i32.const's own add or sub when one follows), an i32.const of
+/// the side table, or a local.get (6%) is taken along, the first value pushed and the
+/// second pending.
 @_silgen_name("perch_op_20") @inline(__always)
 func opLocalGet(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
@@ -448,8 +449,18 @@ func opLocalGet(
         pc += 4
         return Way.other
     }
-    stage(value, sp, &pending)
     pc += 2
+    // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
+    if byte(pc) == 0x41 {
+        let (constant, length) = SideTable.immediate32(at: stp)
+        push(&sp, value)
+        tos = value
+        stage(slot(constant), sp, &pending)
+        pc += length
+        stp += SideTable.immediate32Size
+        return Way.other
+    }
+    stage(value, sp, &pending)
     return Way.next
 }
 
@@ -475,8 +486,8 @@ func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
     return Way.next
 }
 
-/// local.tee; a following local.get (3.1%) or constant (2.8%) is taken along, its value
-/// the next instruction's pending operand.
+/// local.tee; a following local.get (3.1%), constant (2.8%) or i32.const of the side table
+/// is taken along, its value the next instruction's pending operand.
 @_silgen_name("perch_op_22") @inline(__always)
 func opLocalTee(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
@@ -499,6 +510,14 @@ func opLocalTee(
         return Way.other
     }
     pc += 2
+    // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
+    if byte(pc) == 0x41 {
+        let (value, length) = SideTable.immediate32(at: stp)
+        stage(slot(value), sp, &pending)
+        pc += length
+        stp += SideTable.immediate32Size
+        return Way.other
+    }
     return Way.plain
 }
 

@@ -172,6 +172,38 @@ extension Instance {
         #expect(machine.results.first == 4_295_032_869)
     }
 
+    /// local.tee and local.get take along an i32.const whose value is in the side table,
+    /// stepping past its entry, so the if and the back-edge br_if after them find theirs.
+    ///   (func (export "wide") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    ///     (loop $l
+    ///       (local.set $acc (i32.add (local.get $acc)
+    ///         (i32.add (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 100000))))
+    ///       (if (i32.and (local.get $i) (i32.const 1))
+    ///         (then (local.set $acc (i32.sub (local.get $acc) (i32.const 300)))))
+    ///       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    ///     (local.get $acc))
+    static let wideConstants: [UInt8] = [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+        0x03, 0x02, 0x01, 0x00, 0x07, 0x08, 0x01, 0x04, 0x77, 0x69, 0x64, 0x65, 0x00, 0x00, 0x0a, 0x33,
+        0x01, 0x31, 0x01, 0x02, 0x7f, 0x03, 0x40, 0x20, 0x02, 0x20, 0x01, 0x41, 0x01, 0x6a, 0x22, 0x01,
+        0x41, 0xa0, 0x8d, 0x06, 0x6a, 0x6a, 0x21, 0x02, 0x20, 0x01, 0x41, 0x01, 0x71, 0x04, 0x40, 0x20,
+        0x02, 0x41, 0xac, 0x02, 0x6b, 0x21, 0x02, 0x0b, 0x20, 0x01, 0x20, 0x00, 0x49, 0x0d, 0x00, 0x0b,
+        0x20, 0x02, 0x0b,
+    ]
+
+    @Test(arguments: [Int.max, 1])
+    func constantsFromTheSideTableAreTakenAlong(fuel: Int) throws {
+        let (instance, machine) = try instantiate(Self.wideConstants)
+        let n = 10
+        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(instance.function("wide"), arguments: $0) }
+        var slices = 0
+        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        let expected = (1...n).reduce(0) { $0 + $1 + 100_000 - ($1 & 1 == 1 ? 300 : 0) }
+        #expect(machine.results.first == UInt64(expected))
+        // One unit per back-edge: with 1-unit slices, a stop before each after the first.
+        #expect(slices == (fuel == 1 ? n - 2 : 0))
+    }
+
     /// Pending operands (perch_dispatch.h) before each kind of consumer: a call (a cold
     /// opcode), select, a store's value, a load's address, i64.and after a fused
     /// local.get + i64.const, an i64.eqz whose i32.eqz is taken along, and a br_if on a
