@@ -40,16 +40,21 @@ typedef void *_Nonnull PerchRegisters;
 //
 // A pending operand: local.get, local.tee with what it takes along, i32.const and i64.const
 // (the "producers") store their value in the slot above the stack without counting it in
-// `sp`, and pass it in the register `pending` to the next opcode's handler in a second
-// table, `perch_pending_handlers`. That handler counts the slot, and the top beneath it,
+// `sp`, and pass it in the register `pending` to the next opcode's handler in the second
+// half of the dispatch table. That handler counts the slot, and the top beneath it,
 // which arrived in `tos`, becomes its second operand: in `x; local.get y; i32.add` or
 // `x; i32.const k; i32.shl`, both operands reach the add or shift in registers.
+//
+// The dispatch table's address travels in a register as well: a dispatch is then a load
+// from it and a jump, where materialising a global's address took one instruction more on
+// x86-64 (two on AArch64) at every dispatch.
 #if __SIZEOF_POINTER__ == 8
 #define PERCH_PARAMETERS                                                                     \
     PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp,         \
-        uint64_t tos, uint64_t pending
-#define PERCH_ARGUMENTS pc, sp, fp, regs, stp, tos, pending
-#define PERCH_PENDING_ARGUMENTS(VALUE) pc, sp, fp, regs, stp, tos, VALUE
+        uint64_t tos, uint64_t pending, PerchCode table
+#define PERCH_ARGUMENTS pc, sp, fp, regs, stp, tos, pending, table
+#define PERCH_PENDING_ARGUMENTS(VALUE) pc, sp, fp, regs, stp, tos, VALUE, table
+#define PERCH_TABLE ((const PerchHandler *)table)
 #define PERCH_STP_ADDRESS (&stp)
 #define PERCH_ENTRY uint64_t second = sp[-2];
 #define PERCH_PENDING_FLUSH                                                                  \
@@ -70,6 +75,7 @@ typedef void *_Nonnull PerchRegisters;
     uint64_t second = sp[-2];
 #define PERCH_PENDING_FLUSH sp += 1;
 #define PERCH_TOS_RELOAD
+#define PERCH_TABLE perch_dispatch_table
 #endif
 
 // Handlers keep no register for a caller: the chain never returns into one of them, so
@@ -81,17 +87,17 @@ typedef void *_Nonnull PerchRegisters;
 #define PERCH_HANDLER_CC
 #endif
 
-// Both tables hold handlers of one type (`musttail` needs caller and callee alike); an
-// ordinary handler ignores `pending`.
+// One table of handlers of one type (`musttail` needs caller and callee alike): entry
+// 0xXX is opcode XX's ordinary handler, entry 256 + 0xXX its handler after a pending
+// operand. An ordinary handler ignores `pending`.
 typedef PERCH_HANDLER_CC void (*_Nonnull PerchHandler)(PERCH_PARAMETERS);
-static const PerchHandler perch_handlers[256];
-static const PerchHandler perch_pending_handlers[256];
+static const PerchHandler perch_dispatch_table[512];
 
 // An ordinary handler's `pending` is any value: the one received passes on, mostly in the
 // register it came in (a value made up for it costs an instruction per dispatch).
-#define PERCH_NEXT perch_handlers[*(const uint8_t *)pc](PERCH_ARGUMENTS)
+#define PERCH_NEXT PERCH_TABLE[*(const uint8_t *)pc](PERCH_ARGUMENTS)
 #define PERCH_PENDING_NEXT(VALUE)                                                            \
-    perch_pending_handlers[*(const uint8_t *)pc](PERCH_PENDING_ARGUMENTS(VALUE))
+    PERCH_TABLE[256 + *(const uint8_t *)pc](PERCH_PENDING_ARGUMENTS(VALUE))
 
 // The Swift handler of opcode XX, returning RESULT, and its call with the wrapper's state.
 #define PERCH_SWIFT_HANDLER(XX, RESULT)                                                      \
@@ -243,18 +249,16 @@ PERCH_COLD_HANDLER(invalid)
 
 #define PERCH_ENTRY_OF(XX) [0x##XX] = perch_tc_##XX,
 #define PERCH_SHARED_ENTRY(XX, YY) [0x##XX] = perch_tc_##YY,
-#define PERCH_PENDING_ENTRY_OF(XX) [0x##XX] = perch_pending_##XX,
-#define PERCH_PENDING_SHARED_ENTRY(XX, YY) [0x##XX] = perch_pending_##YY,
+#define PERCH_PENDING_ENTRY_OF(XX) [256 + 0x##XX] = perch_pending_##XX,
+#define PERCH_PENDING_SHARED_ENTRY(XX, YY) [256 + 0x##XX] = perch_pending_##YY,
 #define PERCH_ALL(X) PERCH_OPCODES(X) PERCH_COLD(X) PERCH_BRANCHING(X) PERCH_PRODUCERS(X)
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
-static const PerchHandler perch_handlers[256] = {
+static const PerchHandler perch_dispatch_table[512] = {
     [0 ... 255] = perch_tc_invalid,
+    [256 ... 511] = perch_pending_invalid,
     PERCH_ALL(PERCH_ENTRY_OF)
     PERCH_SHARED(PERCH_SHARED_ENTRY)
-};
-static const PerchHandler perch_pending_handlers[256] = {
-    [0 ... 255] = perch_pending_invalid,
     PERCH_ALL(PERCH_PENDING_ENTRY_OF)
     PERCH_SHARED(PERCH_PENDING_SHARED_ENTRY)
 };
@@ -264,10 +268,10 @@ static const PerchHandler perch_pending_handlers[256] = {
 static inline void perch_enter(
     PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp) {
 #if __SIZEOF_POINTER__ == 8
-    perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs, stp, sp[-1], 0);
+    perch_dispatch_table[*(const uint8_t *)pc](pc, sp, fp, regs, stp, sp[-1], 0, perch_dispatch_table);
 #else
     *(PerchCode *)regs = stp;
-    perch_handlers[*(const uint8_t *)pc](pc, sp, fp, regs);
+    perch_dispatch_table[*(const uint8_t *)pc](pc, sp, fp, regs);
 #endif
 }
 
