@@ -75,18 +75,6 @@
     Int(truncatingIfNeeded: readU32(&pc))
 }
 
-/// An unsigned LEB128 decoded entirely inline, for immediates that are often multi-byte.
-@inline(__always) func readU32Inline(_ pc: inout UnsafeRawPointer) -> UInt32 {
-    let b = pc.load(as: UInt8.self)
-    if _fastPath(b < 0x80) {
-        pc += 1
-        return UInt32(b)
-    }
-    let (value, next) = readU32Slow(UInt32(b & 0x7F), pc + 1)
-    pc = next
-    return value
-}
-
 /// Multi-byte LEB128 continuation after the first byte's `low` 7 bits. Validation
 /// guarantees at most five bytes, the last one without a continuation bit, so it is
 /// unrolled: every shift is a constant and no count lives in a register. (Written when

@@ -226,17 +226,18 @@ func opBrTable(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: in
 @_silgen_name("perch_op_10") @inline(__always)
 func opCall(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
     let op = pc
+    let site = stp
     let callee: UnsafeMutablePointer<FunctionRecord>
-    let b = byte(pc, 1)
-    if _fastPath(b < 0x80) {
-        callee = regs.pointee.functions[Int(b)]
+    if _fastPath(!SideTable.hasEntry(lebAt: pc + 1)) {
+        callee = regs.pointee.functions[Int(byte(pc, 1))]
         pc += 2
     } else {
-        // Linkers pad call indices to 5-byte LEBs: decode them inline.
-        pc += 1
-        callee = regs.pointee.functions[Int(truncatingIfNeeded: readU32Inline(&pc))]
+        let (index, length) = SideTable.immediate32(at: stp)
+        callee = regs.pointee.functions[Int(index)]
+        pc += length
+        stp += SideTable.immediate32Size
     }
-    return call(callee, at: op, &pc, &stp, &sp, &fp, regs)
+    return call(callee, at: op, site, &pc, &stp, &sp, &fp, regs)
 }
 
 @_silgen_name("perch_op_11") @inline(__always)
@@ -250,20 +251,21 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
         return trapped(regs, error)
     }
     sp -= 1
-    return call(callee, at: op, &pc, &stp, &sp, &fp, regs, operandPopped: true)
+    return call(callee, at: op, stp, &pc, &stp, &sp, &fp, regs, operandPopped: true)
 }
 
-/// Calls `callee` from the call instruction at `op` (`pc` after it, arguments on top
-/// of the stack): enters a wasm function, or stops the run for `run` to call a host
-/// function and continue after the call. A call costs one unit of fuel; out of fuel, the
-/// run stops at the call (with call_indirect's popped operand, `operandPopped`, back in its
-/// slot) and re-executes it when resumed.
+/// Calls `callee` from the call instruction at `op`, whose side-table entries begin at
+/// `site` (`pc` and `stp` after it, arguments on top of the stack): enters a wasm
+/// function, or stops the run for `run` to call a host function and continue after the
+/// call. A call costs one unit of fuel; out of fuel, the run stops at the call (with
+/// call_indirect's popped operand, `operandPopped`, back in its slot) and re-executes it
+/// when resumed.
 @inline(__always) func call(
-    _ callee: UnsafeMutablePointer<FunctionRecord>, at op: Code, _ pc: inout Code,
+    _ callee: UnsafeMutablePointer<FunctionRecord>, at op: Code, _ site: Code, _ pc: inout Code,
     _ stp: inout Code, _ sp: inout Slots, _ fp: inout Slots,
     _ regs: Regs, operandPopped: Bool = false
 ) -> Bool {
-    if !spendFuel(regs) { return proceed(suspend(regs, op, stp, operandPopped ? sp + 1 : sp, fp), regs) }
+    if !spendFuel(regs) { return proceed(suspend(regs, op, site, operandPopped ? sp + 1 : sp, fp), regs) }
     let args = sp - Int(callee.pointee.paramSlots)
     guard let entry = callee.pointee.entry else {
         // `run` makes host calls, outside the handlers' chain: a native call here would
@@ -405,7 +407,7 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 /// that is what is there.
 @inline(__always) func smallConstant(at p: Code) -> UInt64? {
     let opcode = byte(p)
-    guard opcode &- 0x41 < 2, !SideTable.hasEntry(constantAt: p + 1) else { return nil }
+    guard opcode &- 0x41 < 2, !SideTable.hasEntry(lebAt: p + 1) else { return nil }
     let k = signedByte(byte(p, 1))
     return opcode == 0x41 ? slot(UInt32(bitPattern: k)) : slot(signExtending: k)
 }
@@ -663,7 +665,7 @@ func opI32Const(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
     _ second: UInt64, _ pending: inout UInt64
 ) -> UInt8 {
-    if _fastPath(!SideTable.hasEntry(constantAt: pc + 1)) {
+    if _fastPath(!SideTable.hasEntry(lebAt: pc + 1)) {
         stage(slot(UInt32(bitPattern: signedByte(byte(pc, 1)))), sp, &pending)
         pc += 2
     } else {
@@ -681,7 +683,7 @@ func opI64Const(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
     _ second: UInt64, _ pending: inout UInt64
 ) -> UInt8 {
-    if _fastPath(!SideTable.hasEntry(constantAt: pc + 1)) {
+    if _fastPath(!SideTable.hasEntry(lebAt: pc + 1)) {
         stage(slot(signExtending: signedByte(byte(pc, 1))), sp, &pending)
         pc += 2
     } else {

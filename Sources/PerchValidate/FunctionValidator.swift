@@ -268,7 +268,12 @@ struct FunctionValidator {
                 try popTypes(function.results, function.resultCount)
                 setUnreachable()
             case 0x10:
-                let type = try functionType(ofFunction: try reader.readU32())
+                let start = reader.position
+                let index = try reader.readU32()
+                let type = try functionType(ofFunction: index)
+                if SideTable.hasEntry(lebAt: start) {
+                    try emitImmediate(UInt64(index), wide: false, length: reader.position - instruction)
+                }
                 try popParams(type)
                 try pushResults(type)
             case 0x11:

@@ -33,7 +33,7 @@ extension FunctionValidator {
     mutating func constant(wide: Bool) throws(ModuleError) {
         let start = reader.position
         let value = wide ? UInt64(bitPattern: try reader.readS64()) : UInt64(UInt32(bitPattern: try reader.readS32()))
-        if SideTable.hasEntry(constantAt: start) {
+        if SideTable.hasEntry(lebAt: start) {
             try emitImmediate(value, wide: wide, length: reader.position - instruction)
         }
         try push(wide ? T.i64 : T.i32)

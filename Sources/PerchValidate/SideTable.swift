@@ -37,9 +37,11 @@ import PerchDecode
 /// Entries are 4-byte aligned and `stpDelta` is a multiple of 4 bytes.
 ///
 /// Immediate entries spare the interpreter decoding a multi-byte LEB128 on every execution:
-/// an `i32.const` or `i64.const` whose immediate takes more than one byte, and a load or
-/// store whose memarg takes more than two, has one, holding the decoded value (the
-/// constant; the memarg's offset) and `length`, the instruction's bytes from its opcode:
+/// an `i32.const` or `i64.const` whose immediate takes more than one byte, a `call` whose
+/// function index does (linkers pad relocated indices to five bytes), and a load or store
+/// whose memarg takes more than two, has one, holding the decoded value (the constant; the
+/// function index; the memarg's offset) and `length`, the instruction's bytes from its
+/// opcode:
 ///
 ///     immediate32, 8 bytes:  | value (u32)            | length (u32) |
 ///     immediate64, 12 bytes: | value (u64)            | length (u32) |
@@ -127,10 +129,10 @@ public enum SideTable {
     public static let immediate32Size = 8
     public static let immediate64Size = 12
 
-    /// Whether the `i32.const`/`i64.const` immediate at `p` has an immediate entry: it
-    /// takes more than one byte.
+    /// Whether the LEB128 immediate at `p`, an `i32.const`/`i64.const` value or a `call`'s
+    /// function index, has an immediate entry: it takes more than one byte.
     @inlinable @inline(__always)
-    public static func hasEntry(constantAt p: UnsafeRawPointer) -> Bool {
+    public static func hasEntry(lebAt p: UnsafeRawPointer) -> Bool {
         p.load(as: UInt8.self) >= 0x80
     }
 

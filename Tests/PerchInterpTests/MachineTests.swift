@@ -172,6 +172,39 @@ extension Instance {
         #expect(machine.results.first == 4_295_032_869)
     }
 
+    /// A call whose function index is padded to five bytes, as linkers leave relocated
+    /// ones, reads the index from its side-table entry; the `if` and back-edge `br_if` after
+    /// it find theirs, and a run out of fuel at the call re-executes it from that entry.
+    ///   (func $twice (param i32) (result i32) (i32.add (local.get 0) (local.get 0)))
+    ///   (func (export "padded") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    ///     (loop $l
+    ///       (local.set $acc (i32.add (local.get $acc) (call $twice (local.get $i))))  ;; 10 80 80 80 80 00
+    ///       (if (i32.and (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 1))
+    ///         (then (local.set $acc (i32.add (local.get $acc) (i32.const 3)))))
+    ///       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    ///     (local.get $acc))
+    static let paddedCall: [UInt8] = [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+        0x03, 0x03, 0x02, 0x00, 0x00, 0x07, 0x0a, 0x01, 0x06, 0x70, 0x61, 0x64, 0x64, 0x65, 0x64, 0x00,
+        0x01, 0x0a, 0x3b, 0x02, 0x07, 0x00, 0x20, 0x00, 0x20, 0x00, 0x6a, 0x0b, 0x31, 0x01, 0x02, 0x7f,
+        0x03, 0x40, 0x20, 0x02, 0x20, 0x01, 0x10, 0x80, 0x80, 0x80, 0x80, 0x00, 0x6a, 0x21, 0x02, 0x20,
+        0x01, 0x41, 0x01, 0x6a, 0x22, 0x01, 0x41, 0x01, 0x71, 0x04, 0x40, 0x20, 0x02, 0x41, 0x03, 0x6a,
+        0x21, 0x02, 0x0b, 0x20, 0x01, 0x20, 0x00, 0x49, 0x0d, 0x00, 0x0b, 0x20, 0x02, 0x0b,
+    ]
+
+    @Test(arguments: [Int.max, 1])
+    func paddedCallIndexComesFromTheSideTable(fuel: Int) throws {
+        let (instance, machine) = try instantiate(Self.paddedCall)
+        let n = 10
+        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(instance.function("padded"), arguments: $0) }
+        var slices = 0
+        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        let expected = (0..<n).reduce(0) { $0 + 2 * $1 + (($1 + 1) & 1 == 1 ? 3 : 0) }
+        #expect(machine.results.first == UInt64(expected))
+        // One unit per call and per back-edge (10 + 9): a stop before each after the first.
+        #expect(slices == (fuel == 1 ? 2 * n - 2 : 0))
+    }
+
     /// local.tee and local.get take along an i32.const whose value is in the side table,
     /// stepping past its entry, so the if and the back-edge br_if after them find theirs.
     ///   (func (export "wide") (param $n i32) (result i32) (local $i i32) (local $acc i32)
