@@ -172,6 +172,16 @@ extension Instance {
         #expect(machine.results.first == 4_295_032_869)
     }
 
+    /// Runs export `name` of `module` with argument `n` to the end in slices of `fuel`
+    /// units: its first result, and how many times it stopped out of fuel.
+    func runInSlices(_ module: [UInt8], _ name: StaticString, n: Int, fuel: Int) throws -> (UInt64?, slices: Int) {
+        let (instance, machine) = try instantiate(module, arenaBytes: 1 << 18)
+        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(instance.function(name), arguments: $0) }
+        var slices = 0
+        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        return (machine.results.first, slices)
+    }
+
     /// A call whose function index is padded to five bytes, as linkers leave relocated
     /// ones, reads the index from its side-table entry; the `if` and back-edge `br_if` after
     /// it find theirs, and a run out of fuel at the call re-executes it from that entry.
@@ -194,13 +204,10 @@ extension Instance {
 
     @Test(arguments: [Int.max, 1])
     func paddedCallIndexComesFromTheSideTable(fuel: Int) throws {
-        let (instance, machine) = try instantiate(Self.paddedCall)
         let n = 10
-        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(instance.function("padded"), arguments: $0) }
-        var slices = 0
-        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        let (result, slices) = try runInSlices(Self.paddedCall, "padded", n: n, fuel: fuel)
         let expected = (0..<n).reduce(0) { $0 + 2 * $1 + (($1 + 1) & 1 == 1 ? 3 : 0) }
-        #expect(machine.results.first == UInt64(expected))
+        #expect(result == UInt64(expected))
         // One unit per call and per back-edge (10 + 9): a stop before each after the first.
         #expect(slices == (fuel == 1 ? 2 * n - 2 : 0))
     }
@@ -226,13 +233,10 @@ extension Instance {
 
     @Test(arguments: [Int.max, 1])
     func constantsFromTheSideTableAreTakenAlong(fuel: Int) throws {
-        let (instance, machine) = try instantiate(Self.wideConstants)
         let n = 10
-        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(instance.function("wide"), arguments: $0) }
-        var slices = 0
-        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        let (result, slices) = try runInSlices(Self.wideConstants, "wide", n: n, fuel: fuel)
         let expected = (1...n).reduce(0) { $0 + $1 + 100_000 - ($1 & 1 == 1 ? 300 : 0) }
-        #expect(machine.results.first == UInt64(expected))
+        #expect(result == UInt64(expected))
         // One unit per back-edge: with 1-unit slices, a stop before each after the first.
         #expect(slices == (fuel == 1 ? n - 2 : 0))
     }
@@ -272,17 +276,14 @@ extension Instance {
 
     @Test(arguments: [Int.max, 1])
     func pendingOperandsReachEveryKindOfConsumer(fuel: Int) throws {
-        let (instance, machine) = try instantiate(Self.pendingOperands, arenaBytes: 1 << 18)
         let n = 10
-        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(instance.function("pending"), arguments: $0) }
-        var slices = 0
-        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        let (result, slices) = try runInSlices(Self.pendingOperands, "pending", n: n, fuel: fuel)
         var expected: UInt64 = 0
         for i in 0..<n {
             let value: Int = i & 1 == 1 ? 2 * i : (i & 2 != 0 ? i : 7)
             expected += UInt64(value)
         }
-        #expect(machine.results.first == expected)
+        #expect(result == expected)
         // One unit per back-edge and per call: 9 back-edges and 5 calls, a stop before each
         // unit after the first.
         #expect(slices == (fuel == 1 ? (n - 1) + n / 2 - 1 : 0))
