@@ -83,8 +83,13 @@ typedef void *_Nonnull PerchRegisters;
 // saving it, and the arguments travel in registers no ordinary call clobbers.
 #if defined(__x86_64__) || defined(__aarch64__)
 #define PERCH_HANDLER_CC __attribute__((preserve_none))
+// Each handler starts a cache line: where handlers fell otherwise moved with every change
+// to the code before them, and a change to `call` alone made matmul_i32, which makes no
+// calls, 10% slower (minima of 15 runs: 1.01 s before, 1.11 after, 1.03 aligned).
+#define PERCH_HANDLER_ALIGN __attribute__((aligned(64)))
 #else
 #define PERCH_HANDLER_CC
+#define PERCH_HANDLER_ALIGN /* 32-bit ARM: code size first */
 #endif
 
 // One table of handlers of one type (`musttail` needs caller and callee alike): entry
@@ -116,7 +121,7 @@ static const PerchHandler perch_dispatch_table[512];
 
 // The ordinary wrapper of opcode XX around BODY.
 #define PERCH_ORDINARY(XX, BODY)                                                             \
-    static inline PERCH_HANDLER_CC void perch_tc_##XX(PERCH_PARAMETERS) {                    \
+    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_tc_##XX(PERCH_PARAMETERS) {                    \
         PERCH_ENTRY                                                                          \
         BODY(XX)                                                                             \
     }
@@ -124,13 +129,13 @@ static const PerchHandler perch_dispatch_table[512];
 // every target, and every opcode's on 32-bit ARM, where the pending operand travels in
 // memory anyway and a second copy of each handler would only cost code space.
 #define PERCH_FLUSHING_WRAPPER(XX)                                                           \
-    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
+    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_pending_##XX(PERCH_PARAMETERS) {               \
         PERCH_PENDING_FLUSH                                                                  \
         __attribute__((musttail)) return perch_tc_##XX(PERCH_ARGUMENTS);                     \
     }
 #if __SIZEOF_POINTER__ == 8
 #define PERCH_PENDING_WRAPPER(XX, BODY)                                                      \
-    static inline PERCH_HANDLER_CC void perch_pending_##XX(PERCH_PARAMETERS) {               \
+    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_pending_##XX(PERCH_PARAMETERS) {               \
         PERCH_PENDING_ENTRY                                                                  \
         BODY(XX)                                                                             \
     }
