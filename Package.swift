@@ -144,7 +144,6 @@ if Context.environment["PERCH_MCU_IMAGE"] != nil {
     package.products += [.executable(name: "perch-mcu", targets: ["perch-mcu"])]
 }
 
-
 // Every Swift target of every build: no SIL dead-store elimination. In Swift 6.3 that pass
 // deletes a store through a typed pointer at a constant negative index when a store at
 // index 0 of the same pointer follows (`sp[-1] = a; sp[0] = b` keeps only `b`), and the

@@ -4,6 +4,8 @@
 // longer ones continue in code that is inlined too: a call, even on a cold path, makes a
 // handler save its registers around it, and its frame set-up runs on every execution.
 
+import PerchValidate
+
 @inline(__always) func u32(_ v: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: v) }
 
 // Widening into a 64-bit slot. The standard library's conversions to UInt64 and Int64
@@ -68,6 +70,16 @@
         pc = at
         body(value)
     }
+}
+
+/// The 32-bit value of the immediate entry of the instruction at `pc` (its multi-byte
+/// immediate, decoded by validation; see `SideTable`), stepping `pc` past the instruction
+/// and `stp` past the entry.
+@inline(__always) func takeImmediate32(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) -> UInt32 {
+    let (value, length) = SideTable.immediate32(at: stp)
+    pc += length
+    stp += SideTable.immediate32Size
+    return value
 }
 
 /// An index immediate as an `Int` (indices are u32; the conversion never traps).

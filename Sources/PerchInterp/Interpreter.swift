@@ -232,10 +232,7 @@ func opCall(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout
         callee = regs.pointee.functions[Int(byte(pc, 1))]
         pc += 2
     } else {
-        let (index, length) = SideTable.immediate32(at: stp)
-        callee = regs.pointee.functions[Int(index)]
-        pc += length
-        stp += SideTable.immediate32Size
+        callee = regs.pointee.functions[Int(takeImmediate32(&pc, &stp))]
     }
     return call(callee, at: op, site, &pc, &stp, &sp, &fp, regs)
 }
@@ -454,12 +451,9 @@ func opLocalGet(
     pc += 2
     // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
     if byte(pc) == 0x41 {
-        let (constant, length) = SideTable.immediate32(at: stp)
         push(&sp, value)
         tos = value
-        stage(slot(constant), sp, &pending)
-        pc += length
-        stp += SideTable.immediate32Size
+        stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
         return Way.other
     }
     stage(value, sp, &pending)
@@ -514,10 +508,7 @@ func opLocalTee(
     pc += 2
     // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
     if byte(pc) == 0x41 {
-        let (value, length) = SideTable.immediate32(at: stp)
-        stage(slot(value), sp, &pending)
-        pc += length
-        stp += SideTable.immediate32Size
+        stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
         return Way.other
     }
     return Way.plain
@@ -669,10 +660,7 @@ func opI32Const(
         stage(slot(UInt32(bitPattern: signedByte(byte(pc, 1)))), sp, &pending)
         pc += 2
     } else {
-        let (value, length) = SideTable.immediate32(at: stp)
-        stage(slot(value), sp, &pending)
-        pc += length
-        stp += SideTable.immediate32Size
+        stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
     }
     return Way.next
 }

@@ -46,12 +46,13 @@ extension FunctionValidator {
             paramSlots: Self.slotCount(params, paramCount), resultSlots: Self.slotCount(results, resultCount),
             startPC: UInt32(reader.position - bodyStart), startEntry: UInt32(branches.count),
             pending: -1, ifEntry: -1, kind: kind, unreachable: false)
-        if kind != .if { passHeader(at: UInt32(afterOpcode - 1 - bodyStart), to: frame.startPC) }
         if kind == .if {
             frame.ifEntry = Int32(branches.count)
             try emit(PendingBranch(
                 branchPC: UInt32(afterOpcode - 1 - bodyStart), target: 0, targetEntry: 0,
                 keep: frame.paramSlots, drop: 0))
+        } else {
+            passHeader(at: UInt32(afterOpcode - 1 - bodyStart), to: frame.startPC)
         }
         try controls.push(frame, arena: arena, at: reader)
         try pushTypes(params, paramCount)
@@ -73,10 +74,12 @@ extension FunctionValidator {
         }
     }
 
-    /// Records the immediate entry of the instruction being validated, `length` bytes long.
-    mutating func emitImmediate(_ value: UInt64, wide: Bool, length: Int) throws(ModuleError) {
+    /// Records the immediate entry of the instruction being validated, whose immediate has
+    /// just been read: its length runs from the opcode to the reader's position.
+    mutating func emitImmediate(_ value: UInt64, wide: Bool) throws(ModuleError) {
         try emit(PendingBranch(
-            immediate: value, wide: wide, pc: UInt32(instruction - bodyStart), length: UInt32(length)))
+            immediate: value, wide: wide, pc: UInt32(instruction - bodyStart),
+            length: UInt32(reader.position - instruction)))
     }
 
     /// Records a branch from the opcode at `branchPC` to label `depth` (already checked),

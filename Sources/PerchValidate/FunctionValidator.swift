@@ -272,7 +272,7 @@ struct FunctionValidator {
                 let index = try reader.readU32()
                 let type = try functionType(ofFunction: index)
                 if SideTable.hasEntry(lebAt: start) {
-                    try emitImmediate(UInt64(index), wide: false, length: reader.position - instruction)
+                    try emitImmediate(UInt64(index), wide: false)
                 }
                 try popParams(type)
                 try pushResults(type)

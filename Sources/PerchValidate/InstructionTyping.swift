@@ -23,7 +23,7 @@ extension FunctionValidator {
         let start = reader.position
         let offset = try memarg(naturalAlignment: naturalAlignment)
         if SideTable.hasEntry(memargAt: start) {
-            try emitImmediate(UInt64(offset), wide: false, length: reader.position - instruction)
+            try emitImmediate(UInt64(offset), wide: false)
         }
     }
 
@@ -34,7 +34,7 @@ extension FunctionValidator {
         let start = reader.position
         let value = wide ? UInt64(bitPattern: try reader.readS64()) : UInt64(UInt32(bitPattern: try reader.readS32()))
         if SideTable.hasEntry(lebAt: start) {
-            try emitImmediate(value, wide: wide, length: reader.position - instruction)
+            try emitImmediate(value, wide: wide)
         }
         try push(wide ? T.i64 : T.i32)
     }

@@ -121,7 +121,7 @@ static const PerchHandler perch_dispatch_table[512];
 
 // The ordinary wrapper of opcode XX around BODY.
 #define PERCH_ORDINARY(XX, BODY)                                                             \
-    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_tc_##XX(PERCH_PARAMETERS) {                    \
+    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_tc_##XX(PERCH_PARAMETERS) { \
         PERCH_ENTRY                                                                          \
         BODY(XX)                                                                             \
     }
@@ -129,13 +129,13 @@ static const PerchHandler perch_dispatch_table[512];
 // every target, and every opcode's on 32-bit ARM, where the pending operand travels in
 // memory anyway and a second copy of each handler would only cost code space.
 #define PERCH_FLUSHING_WRAPPER(XX)                                                           \
-    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_pending_##XX(PERCH_PARAMETERS) {               \
+    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_pending_##XX(PERCH_PARAMETERS) { \
         PERCH_PENDING_FLUSH                                                                  \
         __attribute__((musttail)) return perch_tc_##XX(PERCH_ARGUMENTS);                     \
     }
 #if __SIZEOF_POINTER__ == 8
 #define PERCH_PENDING_WRAPPER(XX, BODY)                                                      \
-    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_pending_##XX(PERCH_PARAMETERS) {               \
+    static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_pending_##XX(PERCH_PARAMETERS) { \
         PERCH_PENDING_ENTRY                                                                  \
         BODY(XX)                                                                             \
     }
