@@ -79,10 +79,10 @@ public enum SideTable {
     public static func entry(at stp: UnsafeRawPointer) -> Entry {
         let word = stp.load(as: UInt32.self).littleEndian
         if word & 1 == 0 {
-            let signed = Int32(bitPattern: word)
+            let (pcDelta, stpDelta) = compactDeltas(word)
             return Entry(
-                pcDelta: Int(signed >> 19),
-                stpDelta: Int((signed << 13) >> 23) << 2,
+                pcDelta: pcDelta,
+                stpDelta: stpDelta,
                 keep: Int((word >> 7) & 0x7),
                 drop: Int((word >> 1) & 0x3F))
         }
@@ -100,9 +100,17 @@ public enum SideTable {
     public static func plainJump(at stp: UnsafeRawPointer) -> (pcDelta: Int, stpDelta: Int)? {
         let word = stp.load(as: UInt32.self).littleEndian
         guard word & 0x7F == 0 else { return nil }  // wide (bit 0) or drop (bits 1-6) set
-        let signed = Int32(bitPattern: word)
-        // Bits 10-18 shifted to 2-10 are stpDelta in bytes; `& ~3` clears keep's two bits.
-        return (Int(signed >> 19), Int((signed << 13) >> 21) & ~3)
+        return compactDeltas(word)
+    }
+
+    /// A compact entry's pcDelta and stpDelta (in bytes). The word is sign-extended to a
+    /// whole register first, so neither field needs extending after (two instructions
+    /// fewer a taken branch on x86-64); stpDelta's scaling by 4 folds into the add to stp.
+    @usableFromInline @inline(__always)
+    static func compactDeltas(_ word: UInt32) -> (pcDelta: Int, stpDelta: Int) {
+        let signed = Int(Int32(bitPattern: word))
+        let high = Int.bitWidth &- 32
+        return (signed >> 19, (signed << (high &+ 13)) >> (high &+ 23) &* 4)
     }
 
     /// Bytes the entry at `stp` takes: 4 or 16, what an untaken `br_if`/`if` steps over.
