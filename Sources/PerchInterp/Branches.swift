@@ -129,23 +129,28 @@ enum Way {
 /// `if` follows, as it usually does, that instruction consumes it at once (one dispatch
 /// for the pair, the value never stored); otherwise it is pushed as 1 or 0. An `i32.eqz`
 /// between them (compilers write `x; i64.eqz; i32.eqz; if` for `x != 0`) inverts it.
+/// `test` is evaluated where it is used, so a branch is taken on the comparison's flags.
 @inline(__always) func consume(
-    _ test: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer,
+    _ test: () -> Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer,
     _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> UInt8 {
-    var value = test
-    if pc.load(as: UInt8.self) == 0x45 {
-        value = !value
-        pc += 1
+    // br_if first: the commonest consumer pays for one comparison.
+    let next = pc.load(as: UInt8.self)
+    if _fastPath(next == 0x0D) { return branchIf(test(), &pc, &stp, &sp, fp, regs) }
+    if next == 0x04 { return enterIf(test(), &pc, &stp) }
+    guard next == 0x45 else {
+        push(&sp, test() ? 1 : 0)
+        return Way.other
     }
+    pc += 1
     switch pc.load(as: UInt8.self) {
     case 0x0D:
-        return branchIf(value, &pc, &stp, &sp, fp, regs)
+        return branchIf(!test(), &pc, &stp, &sp, fp, regs)
     case 0x04:
-        return enterIf(value, &pc, &stp)
+        return enterIf(!test(), &pc, &stp)
     default:
-        push(&sp, value ? 1 : 0)
+        push(&sp, test() ? 0 : 1)
         return Way.other
     }
 }
@@ -157,10 +162,9 @@ enum Way {
     _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
 ) -> UInt8 {
-    let value = test(operand(second), operand(tos))
     sp -= 2
     pc += 1
-    return consume(value, &pc, &stp, &sp, fp, regs)
+    return consume({ test(operand(second), operand(tos)) }, &pc, &stp, &sp, fp, regs)
 }
 
 /// `eqz` of the top operand, consumed by a following branch (see `consume`).
@@ -169,8 +173,7 @@ enum Way {
     _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T
 ) -> UInt8 {
-    let value = operand(tos) == 0
     sp -= 1
     pc += 1
-    return consume(value, &pc, &stp, &sp, fp, regs)
+    return consume({ operand(tos) == 0 }, &pc, &stp, &sp, fp, regs)
 }
