@@ -400,13 +400,17 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
     return index < 0x80 ? Int(index) : nil
 }
 
+/// Whether an `i32.const` or `i64.const` with a one-byte immediate is at `p`.
+@inline(__always) func isSmallConstant(at p: Code) -> Bool {
+    byte(p) &- 0x41 < 2 && !SideTable.hasEntry(lebAt: p + 1)
+}
+
 /// The slot value of the `i32.const` or `i64.const` at `p` with a one-byte immediate, if
 /// that is what is there.
 @inline(__always) func smallConstant(at p: Code) -> UInt64? {
-    let opcode = byte(p)
-    guard opcode &- 0x41 < 2, !SideTable.hasEntry(lebAt: p + 1) else { return nil }
+    guard isSmallConstant(at: p) else { return nil }
     let k = signedByte(byte(p, 1))
-    return opcode == 0x41 ? slot(UInt32(bitPattern: k)) : slot(signExtending: k)
+    return byte(p) == 0x41 ? slot(UInt32(bitPattern: k)) : slot(signExtending: k)
 }
 
 /// local.get: its value is the next instruction's pending operand. A following i32.const or
@@ -424,19 +428,21 @@ func opLocalGet(
         return Way.next
     }
     let value = fp[Int(index)]
-    if let constant = smallConstant(at: pc + 2) {
-        // An i32.add or i32.sub after the constant makes both operands i32s.
+    if isSmallConstant(at: pc + 2) {
+        // An i32.add or i32.sub after the constant makes both operands i32s (validation
+        // saw to that), so the constant is taken as one without asking its opcode.
+        let k = slot(signExtending: signedByte(byte(pc, 3)))
         switch byte(pc, 4) {
         case 0x6A:
-            stage(slot(u32(value) &+ u32(constant)), sp, &pending)
+            stage(slot(u32(value) &+ u32(k)), sp, &pending)
             pc += 5
         case 0x6B:
-            stage(slot(u32(value) &- u32(constant)), sp, &pending)
+            stage(slot(u32(value) &- u32(k)), sp, &pending)
             pc += 5
         default:
             push(&sp, value)
             tos = value
-            stage(constant, sp, &pending)
+            stage(byte(pc, 2) == 0x41 ? slot(u32(k)) : k, sp, &pending)
             pc += 4
         }
         return Way.branch
