@@ -156,7 +156,7 @@ import PerchValidate
     let inPlace = _fastPath(!SideTable.hasEntry(memargAt: pc + 1))  // both one-byte LEBs: the usual case
     let (offset, length) = inPlace ? (UInt32(byte(pc, 2)), 3) : SideTable.immediate32(at: stp)
     let ea = slot(u32(base)) &+ slot(offset)
-    guard ea &+ size <= regs.pointee.memSize else { return nil }
+    guard _fastPath(ea &+ size <= regs.pointee.memSize) else { return nil }
     pc += length
     if !inPlace { stp += SideTable.immediate32Size }
     return Int(truncatingIfNeeded: ea)
