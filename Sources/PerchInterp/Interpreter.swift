@@ -242,10 +242,9 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
     let op = pc
     pc += 1
     let callee: UnsafeMutablePointer<FunctionRecord>
-    do {
-        callee = try indirectCallee(&pc, sp: sp, regs, op: op)
-    } catch {
-        return trapped(regs, error)
+    switch indirectCallee(&pc, elementIndex: u32(tos), regs) {
+    case .function(let function): callee = function
+    case .trap(let kind): return trapped(regs, kind, at: op)
     }
     sp -= 1
     return call(callee, at: op, stp, &pc, &stp, &sp, &fp, regs, operandPopped: true)
@@ -336,26 +335,36 @@ func callHostFunction(_ callee: UnsafeMutablePointer<FunctionRecord>, _ regs: Re
     }
 }
 
-/// The function `call_indirect` (at `op`, `pc` after its opcode) calls through its
-/// table, type-checked; steps `pc` past the immediates.
-@inline(never) func indirectCallee(
-    _ pc: inout Code, sp: Slots, _ regs: Regs, op: Code
-) throws(Trap) -> UnsafeMutablePointer<FunctionRecord> {
+/// What `call_indirect` calls, or why it traps.
+enum IndirectCallee {
+    case function(UnsafeMutablePointer<FunctionRecord>)
+    case trap(TrapKind)
+}
+
+/// The function `call_indirect` (`pc` after its opcode) calls through its table: element
+/// `elementIndex`, type-checked; steps `pc` past the immediates. Inline, so the call makes
+/// no native call (a handler that makes one saves every live register around it).
+@inline(__always) func indirectCallee(
+    _ pc: inout Code, elementIndex: UInt32, _ regs: Regs
+) -> IndirectCallee {
     let instance = regs.pointee.instance
     let typeIndex = readIndex(&pc)
     let table = instance.pointee.tables[readIndex(&pc)]
-    let elementIndex = u32(sp[-1])
-    guard elementIndex < table.pointee.count else {
-        throw makeTrap(regs.pointee.function, .undefinedElement, at: op)
-    }
+    guard _fastPath(elementIndex < table.pointee.count) else { return .trap(.undefinedElement) }
     guard let target = UnsafeMutablePointer<FunctionRecord>(
         bitPattern: UInt(truncatingIfNeeded: table.pointee.elements[Int(truncatingIfNeeded: elementIndex)]))
-    else { throw makeTrap(regs.pointee.function, .uninitializedElement, at: op) }
+    else { return .trap(.uninitializedElement) }
     let expected = instance.pointee.types + typeIndex
-    guard target.pointee.type == expected || target.pointee.type.pointee.matches(expected.pointee) else {
-        throw makeTrap(regs.pointee.function, .indirectCallTypeMismatch, at: op)
+    guard _fastPath(target.pointee.type == expected) || sameStructure(target.pointee.type, expected) else {
+        return .trap(.indirectCallTypeMismatch)
     }
-    return target
+    return .function(target)
+}
+
+/// Whether two function types of different modules are the same (spec 4.5: types compare by
+/// structure). Out of line: rare, and its code would crowd the handler.
+@inline(never) func sameStructure(_ a: UnsafePointer<FuncType>, _ b: UnsafePointer<FuncType>) -> Bool {
+    a.pointee.matches(b.pointee)
 }
 
 // MARK: - Parametric instructions
