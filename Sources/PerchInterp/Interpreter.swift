@@ -190,7 +190,7 @@ func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: ino
     let caller = frame.pointee.function
     regs.pointee.function = caller
     regs.pointee.functionEnd = caller.pointee.end.unsafelyUnwrapped
-    if caller.pointee.instance != regs.pointee.instance {
+    if _slowPath(caller.pointee.instance != regs.pointee.instance) {
         regs.pointee.loadInstance(of: caller)
     }
     return true
@@ -228,11 +228,12 @@ func opCall(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout
     let op = pc
     let site = stp
     let callee: UnsafeMutablePointer<FunctionRecord>
-    if _fastPath(!SideTable.hasEntry(lebAt: pc + 1)) {
+    // Linkers pad relocated function indices to five bytes: the entry is the usual case.
+    if _fastPath(SideTable.hasEntry(lebAt: pc + 1)) {
+        callee = regs.pointee.functions[Int(takeImmediate32(&pc, &stp))]
+    } else {
         callee = regs.pointee.functions[Int(byte(pc, 1))]
         pc += 2
-    } else {
-        callee = regs.pointee.functions[Int(takeImmediate32(&pc, &stp))]
     }
     return call(callee, at: op, site, &pc, &stp, &sp, &fp, regs)
 }
@@ -275,7 +276,7 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
     // Byte distance, not `stackEnd - args` (a pointer difference divides); compared in
     // slots, since `frameSlots * 8` wraps a 32-bit UInt for frames past 2^29 slots.
     let room = UInt(bitPattern: regs.pointee.stackEnd) &- UInt(bitPattern: args)
-    guard top != regs.pointee.framesEnd, room &>> 3 >= UInt(callee.pointee.frameSlots) else {
+    guard _fastPath(top != regs.pointee.framesEnd && room &>> 3 >= UInt(callee.pointee.frameSlots)) else {
         return trapped(regs, .callStackExhausted, at: op)
     }
     top.pointee = Frame(returnPC: pc, returnSTP: stp, fp: fp, function: regs.pointee.function)
@@ -294,7 +295,7 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
     stp = callee.pointee.sideTable.unsafelyUnwrapped
     regs.pointee.function = callee
     regs.pointee.functionEnd = callee.pointee.end.unsafelyUnwrapped
-    if callee.pointee.instance != regs.pointee.instance {
+    if _slowPath(callee.pointee.instance != regs.pointee.instance) {
         regs.pointee.loadInstance(of: callee)
     }
     return true

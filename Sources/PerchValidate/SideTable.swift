@@ -99,7 +99,7 @@ public enum SideTable {
     @inlinable @inline(__always)
     public static func plainJump(at stp: UnsafeRawPointer) -> (pcDelta: Int, stpDelta: Int)? {
         let word = stp.load(as: UInt32.self).littleEndian
-        guard word & 0x7F == 0 else { return nil }  // wide (bit 0) or drop (bits 1-6) set
+        guard _fastPath(word & 0x7F == 0) else { return nil }  // wide (bit 0) or drop (bits 1-6) set
         return compactDeltas(word)
     }
 
