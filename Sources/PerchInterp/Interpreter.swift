@@ -415,12 +415,21 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
     byte(p) &- 0x41 < 2 && !SideTable.hasEntry(lebAt: p + 1)
 }
 
+/// The immediate of the small constant at `p`, sign-extended to 64 bits: the slot of an
+/// `i64.const`, and in its low half the value of an `i32.const`.
+@inline(__always) func smallConstantBits(at p: Code) -> UInt64 {
+    slot(signExtending: signedByte(byte(p, 1)))
+}
+
+/// The slot of the small constant at `p` whose immediate is `bits` (`smallConstantBits`).
+@inline(__always) func smallConstantSlot(_ bits: UInt64, at p: Code) -> UInt64 {
+    byte(p) == 0x41 ? slot(u32(bits)) : bits
+}
+
 /// The slot value of the `i32.const` or `i64.const` at `p` with a one-byte immediate, if
 /// that is what is there.
 @inline(__always) func smallConstant(at p: Code) -> UInt64? {
-    guard isSmallConstant(at: p) else { return nil }
-    let k = signedByte(byte(p, 1))
-    return byte(p) == 0x41 ? slot(UInt32(bitPattern: k)) : slot(signExtending: k)
+    isSmallConstant(at: p) ? smallConstantSlot(smallConstantBits(at: p), at: p) : nil
 }
 
 /// local.get: its value is the next instruction's pending operand. A following i32.const or
@@ -441,7 +450,7 @@ func opLocalGet(
     if isSmallConstant(at: pc + 2) {
         // An i32.add or i32.sub after the constant makes both operands i32s (validation
         // saw to that), so the constant is taken as one without asking its opcode.
-        let k = slot(signExtending: signedByte(byte(pc, 3)))
+        let k = smallConstantBits(at: pc + 2)
         switch byte(pc, 4) {
         case 0x6A:
             stage(slot(u32(value) &+ u32(k)), sp, &pending)
@@ -452,7 +461,7 @@ func opLocalGet(
         default:
             push(&sp, value)
             tos = value
-            stage(byte(pc, 2) == 0x41 ? slot(u32(k)) : k, sp, &pending)
+            stage(smallConstantSlot(k, at: pc + 2), sp, &pending)
             pc += 4
         }
         return Way.branch
