@@ -193,9 +193,13 @@ public struct CodeInfo {
     /// PerchValidate/LocalSlotMap.swift); 0 when the function has no v128 parameter or
     /// local, so local n is frame slot n. On 64-bit targets it takes the record's padding.
     public var v128LocalRuns: UInt32
+    /// Whether every local.get, local.set and local.tee has a one-byte index, so the
+    /// interpreter can run the body without the multi-byte case (`InstanceRecord`).
+    public var oneByteLocalIndices: Bool
 
     public init(entry: UnsafeRawPointer, end: UnsafeRawPointer, localSlots: UInt32, maxStackSlots: UInt32,
-                sideTable: UnsafeRawPointer?, sideTableBytes: UInt32, v128LocalRuns: UInt32 = 0) {
+                sideTable: UnsafeRawPointer?, sideTableBytes: UInt32, v128LocalRuns: UInt32 = 0,
+                oneByteLocalIndices: Bool = false) {
         self.entry = entry
         self.end = end
         self.localSlots = localSlots
@@ -203,6 +207,7 @@ public struct CodeInfo {
         self.sideTable = sideTable
         self.sideTableBytes = sideTableBytes
         self.v128LocalRuns = v128LocalRuns
+        self.oneByteLocalIndices = oneByteLocalIndices
     }
 }
 

@@ -209,9 +209,11 @@ public final class Instance {
         }
 
         // Functions defined here.
+        var oneByteLocalIndices = true
         for index in module.importedFunctionCount..<functionCount {
             let function = module.functions[index]
             guard let code = function.code else { throw .notValidated(function: UInt32(index)) }
+            oneByteLocalIndices = oneByteLocalIndices && code.oneByteLocalIndices
             let typeIndex = Int(function.typeIndex)
             let type = module.types[typeIndex]
             // Summed without wrapping and capped (`FunctionRecord.frameSlotsCap`): `Int(frameSlots)`
@@ -226,6 +228,7 @@ public final class Instance {
                 hostFunction: -1, host: nil)
             functions[index] = functionRecords.baseAddress! + index
         }
+        record.pointee.oneByteLocalIndices = oneByteLocalIndices
 
         // Tables defined here, with their grow budget reserved now.
         for index in module.importedTableCount..<module.tables.count {

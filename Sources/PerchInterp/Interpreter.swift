@@ -59,7 +59,15 @@ extension Machine {
         regs.pointee.reloadMemory()
         regs.pointee.trap = nil
         while true {
-            perch_enter(regs.pointee.pc, regs.pointee.sp, regs.pointee.fp, UnsafeMutableRawPointer(regs), regs.pointee.stp)
+            perch_enter(
+                regs.pointee.pc, regs.pointee.sp, regs.pointee.fp, UnsafeMutableRawPointer(regs), regs.pointee.stp,
+                regs.pointee.instance.pointee.oneByteLocalIndices)
+            // A call or return into an instance whose code takes the other set of local
+            // handlers stops the chain to continue with that set (`switchInstance`).
+            if regs.pointee.handlerSetChanged {
+                regs.pointee.handlerSetChanged = false
+                continue
+            }
             // A call of a host function stops the chain (`call`); it runs here, and
             // execution continues after the call instruction.
             guard let callee = regs.pointee.hostCallee else { break }
@@ -166,7 +174,8 @@ func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: ino
 }
 
 /// Returns from the current function: its results move down to the frame base and the
-/// caller continues; returning from the first function finishes the run.
+/// caller continues; returning from the first function finishes the run. False when the
+/// chain stops (finished, or `switchInstance`).
 @inline(__always) func returnFromCall(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs
 ) -> Bool {
@@ -191,9 +200,23 @@ func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: ino
     regs.pointee.function = caller
     regs.pointee.functionEnd = caller.pointee.end.unsafelyUnwrapped
     if _slowPath(caller.pointee.instance != regs.pointee.instance) {
-        regs.pointee.loadInstance(of: caller)
+        return switchInstance(to: caller, pc, stp, sp, fp, regs)
     }
     return true
+}
+
+/// Makes the instance of `function`, which the run has just entered (at `pc`), the
+/// current one. When its code takes the other set of local handlers (see "Variable
+/// instructions"), stops the chain for `run` to continue with that set.
+@inline(__always) func switchInstance(
+    to function: UnsafeMutablePointer<FunctionRecord>, _ pc: Code, _ stp: Code, _ sp: Slots, _ fp: Slots, _ regs: Regs
+) -> Bool {
+    let handlerSet = regs.pointee.instance.pointee.oneByteLocalIndices
+    regs.pointee.loadInstance(of: function)
+    if regs.pointee.instance.pointee.oneByteLocalIndices == handlerSet { return true }
+    _ = suspend(regs, pc, stp, sp, fp)
+    regs.pointee.handlerSetChanged = true
+    return false
 }
 
 @_silgen_name("perch_op_0C") @inline(__always)
@@ -296,7 +319,7 @@ func opCallIndirect(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ st
     regs.pointee.function = callee
     regs.pointee.functionEnd = callee.pointee.end.unsafelyUnwrapped
     if _slowPath(callee.pointee.instance != regs.pointee.instance) {
-        regs.pointee.loadInstance(of: callee)
+        return switchInstance(to: callee, pc, stp, sp, fp, regs)
     }
     return true
 }
@@ -402,12 +425,18 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 // benchmarks in parentheses) run as one dispatch when both immediates are one byte: a
 // handler peeks at the next opcode, reading an immediate only once the opcode says
 // there is one, so nothing past the function's final `end` is ever read.
+//
+// Each local handler comes twice: `perch_op_2X` takes a multi-byte index too, and
+// `perch_op_2X_short` assumes a one-byte index everywhere, which validation showed of
+// every function of the instance it runs (`InstanceRecord.oneByteLocalIndices`; `run`
+// picks the handler set). The test skipped is two instructions of the three or four a
+// local instruction's own work takes, and locals are four in ten instructions run.
 
-/// The one-byte index of the `local.get` at `p`, if that is what is there.
-@inline(__always) func localGet(at p: Code) -> Int? {
+/// The index of the `local.get` at `p`, if that is what is there and its index one byte.
+@inline(__always) func localGet(at p: Code, oneByteIndices: Bool) -> Int? {
     guard byte(p) == 0x20 else { return nil }
     let index = byte(p, 1)
-    return index < 0x80 ? Int(index) : nil
+    return oneByteIndices || index < 0x80 ? Int(index) : nil
 }
 
 /// Whether an `i32.const` or `i64.const` with a one-byte immediate is at `p`.
@@ -432,17 +461,32 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
     isSmallConstant(at: p) ? smallConstantSlot(smallConstantBits(at: p), at: p) : nil
 }
 
-/// local.get: its value is the next instruction's pending operand. A following i32.const or
-/// i64.const (11%; with an i32.const's own add or sub when one follows), an i32.const of
-/// the side table, or a local.get (6%) is taken along, the first value pushed and the
-/// second pending.
 @_silgen_name("perch_op_20") @inline(__always)
 func opLocalGet(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
     _ second: UInt64, _ pending: inout UInt64
 ) -> UInt8 {
+    getLocal(&pc, sp: &sp, fp: fp, stp: &stp, tos: &tos, pending: &pending, oneByteIndices: false)
+}
+
+@_silgen_name("perch_op_20_short") @inline(__always)
+func opLocalGetShort(
+    _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
+    _ second: UInt64, _ pending: inout UInt64
+) -> UInt8 {
+    getLocal(&pc, sp: &sp, fp: fp, stp: &stp, tos: &tos, pending: &pending, oneByteIndices: true)
+}
+
+/// local.get: its value is the next instruction's pending operand. A following i32.const or
+/// i64.const (11%; with an i32.const's own add or sub when one follows), an i32.const of
+/// the side table, or a local.get (6%) is taken along, the first value pushed and the
+/// second pending.
+@inline(__always) func getLocal(
+    _ pc: inout Code, sp: inout Slots, fp: Slots, stp: inout Code, tos: inout UInt64, pending: inout UInt64,
+    oneByteIndices: Bool
+) -> UInt8 {
     let index = byte(pc, 1)
-    guard _fastPath(index < 0x80) else {
+    guard oneByteIndices || _fastPath(index < 0x80) else {
         withIndex(&pc, after: 1) { stage(fp[$0], sp, &pending) }
         return Way.next
     }
@@ -466,7 +510,7 @@ func opLocalGet(
         }
         return Way.branch
     }
-    if let next = localGet(at: pc + 2) {
+    if let next = localGet(at: pc + 2, oneByteIndices: oneByteIndices) {
         push(&sp, value)
         tos = value
         stage(fp[next], sp, &pending)
@@ -485,11 +529,20 @@ func opLocalGet(
     return Way.next
 }
 
-/// local.set, with a following local.get (4.6%).
 @_silgen_name("perch_op_21") @inline(__always)
 func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    setLocal(&pc, sp: &sp, fp: fp, tos: tos, oneByteIndices: false)
+}
+
+@_silgen_name("perch_op_21_short") @inline(__always)
+func opLocalSetShort(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    setLocal(&pc, sp: &sp, fp: fp, tos: tos, oneByteIndices: true)
+}
+
+/// local.set, with a following local.get (4.6%).
+@inline(__always) func setLocal(_ pc: inout Code, sp: inout Slots, fp: Slots, tos: UInt64, oneByteIndices: Bool) -> UInt8 {
     let index = byte(pc, 1)
-    guard _fastPath(index < 0x80) else {
+    guard oneByteIndices || _fastPath(index < 0x80) else {
         withIndex(&pc, after: 1) {
             sp -= 1
             fp[$0] = sp[0]
@@ -497,7 +550,7 @@ func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
         return Way.next
     }
     fp[Int(index)] = tos
-    if let next = localGet(at: pc + 2) {
+    if let next = localGet(at: pc + 2, oneByteIndices: oneByteIndices) {
         sp[-1] = fp[next]
         pc += 4
         return Way.branch
@@ -507,20 +560,35 @@ func opLocalSet(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: i
     return Way.next
 }
 
-/// local.tee; a following local.get (3.1%), constant (2.8%) or i32.const of the side table
-/// is taken along, its value the next instruction's pending operand.
 @_silgen_name("perch_op_22") @inline(__always)
 func opLocalTee(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
     _ second: UInt64, _ pending: inout UInt64
 ) -> UInt8 {
+    teeLocal(&pc, sp: sp, fp: fp, stp: &stp, tos: tos, pending: &pending, oneByteIndices: false)
+}
+
+@_silgen_name("perch_op_22_short") @inline(__always)
+func opLocalTeeShort(
+    _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
+    _ second: UInt64, _ pending: inout UInt64
+) -> UInt8 {
+    teeLocal(&pc, sp: sp, fp: fp, stp: &stp, tos: tos, pending: &pending, oneByteIndices: true)
+}
+
+/// local.tee; a following local.get (3.1%), constant (2.8%) or i32.const of the side table
+/// is taken along, its value the next instruction's pending operand.
+@inline(__always) func teeLocal(
+    _ pc: inout Code, sp: Slots, fp: Slots, stp: inout Code, tos: UInt64, pending: inout UInt64,
+    oneByteIndices: Bool
+) -> UInt8 {
     let index = byte(pc, 1)
-    guard _fastPath(index < 0x80) else {
+    guard oneByteIndices || _fastPath(index < 0x80) else {
         withIndex(&pc, after: 1) { fp[$0] = tos }
         return Way.plain
     }
     fp[Int(index)] = tos
-    if let next = localGet(at: pc + 2) {
+    if let next = localGet(at: pc + 2, oneByteIndices: oneByteIndices) {
         stage(fp[next], sp, &pending)
         pc += 4
         return Way.branch

@@ -197,6 +197,8 @@ struct Registers {
     /// `hostCallSite` (`run` calls it and continues).
     var hostCallee: UnsafeMutablePointer<FunctionRecord>?
     var hostCallSite: UnsafeRawPointer
+    /// Set when the run stopped to continue with the other set of local handlers.
+    var handlerSetChanged: Bool
 
     /// Registers of an idle machine: never read before `start` sets them.
     init(
@@ -225,6 +227,7 @@ struct Registers {
         trap = nil
         hostCallee = nil
         hostCallSite = UnsafeRawPointer(placeholder)
+        handlerSetChanged = false
     }
 
     /// Loads the state of `function`'s instance unconditionally.

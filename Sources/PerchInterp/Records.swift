@@ -89,6 +89,10 @@ public struct InstanceRecord {
     public var types: UnsafePointer<FuncType>
     public var moduleBytes: UnsafeRawPointer
     public var functionNames: UnsafeMutableBufferPointer<FunctionName>
+    /// Every defined function has only one-byte local indices (`CodeInfo`): the
+    /// interpreter runs this instance's code with local handlers that skip the multi-byte
+    /// case (Interpreter.swift, "Variable instructions").
+    public var oneByteLocalIndices = false
 
     /// The name-section name of function `index`, if any.
     public func name(ofFunction index: UInt32) -> NameBytes? {

@@ -93,6 +93,7 @@ struct FunctionValidator {
     var localSlots: UInt64 = 0
     var slots: Int = 0
     var maxSlots: Int = 0
+    var oneByteLocalIndices = true
     /// Start of the instruction being validated, for error offsets.
     var instruction: UnsafeRawPointer
     let surroundings: BodySurroundings
@@ -220,6 +221,15 @@ struct FunctionValidator {
     }
 
     @inline(__always)
+    /// The index of a local.get, local.set or local.tee, noting one that takes more than a
+    /// byte (`CodeInfo.oneByteLocalIndices`).
+    mutating func readLocalIndex() throws(ModuleError) -> UInt32 {
+        let start = reader.position
+        let index = try reader.readU32()
+        if reader.position - start != 1 { oneByteLocalIndices = false }
+        return index
+    }
+
     func localType(_ index: UInt32) throws(ModuleError) -> UInt8 {
         if index.isIndex(below: params.count) { return params[Int(index)] }
         guard UInt64(index) < localCount else { throw invalid(.unknownLocal(index)) }
@@ -301,10 +311,10 @@ struct FunctionValidator {
                 try pop(type)
                 try pop(type)
                 try push(type)
-            case 0x20: try push(try localType(try reader.readU32()))
-            case 0x21: try pop(try localType(try reader.readU32()))
+            case 0x20: try push(try localType(try readLocalIndex()))
+            case 0x21: try pop(try localType(try readLocalIndex()))
             case 0x22:
-                let type = try localType(try reader.readU32())
+                let type = try localType(try readLocalIndex())
                 try pop(type)
                 try push(type)
             case 0x23: try push(try globalType(try reader.readU32()).valueType.rawValue)

@@ -103,7 +103,7 @@ public struct ModuleValidator {
                 entry: entry, end: end, localSlots: UInt32(validator.localSlots),
                 maxStackSlots: UInt32(truncatingIfNeeded: validator.maxSlots),
                 sideTable: table, sideTableBytes: UInt32(truncatingIfNeeded: total),
-                v128LocalRuns: UInt32(truncatingIfNeeded: runs))
+                v128LocalRuns: UInt32(truncatingIfNeeded: runs), oneByteLocalIndices: validator.oneByteLocalIndices)
         } catch {
             arena.reset(to: mark)
             throw ModuleError(error.kind, at: error.offset, function: UInt32(index))

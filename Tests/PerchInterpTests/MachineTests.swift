@@ -241,6 +241,57 @@ extension Instance {
         #expect(slices == (fuel == 1 ? n - 2 : 0))
     }
 
+    /// Local indices written in two bytes, as a producer may pad them, run with the
+    /// handlers that take multi-byte indices; a module calling into that one runs with
+    /// the one-byte set, and the calls and returns between them switch sets, also when
+    /// the run stops at each unit of fuel.
+    ///   (module $w (func (export "sum") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    ///     (loop $l  ;; every local index as two bytes: 20 82 00, 21 82 00, 22 81 00, ...
+    ///       (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+    ///       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    ///     (local.get $acc)))
+    static let paddedLocalIndices: [UInt8] = [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+        0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x00, 0x0a, 0x25, 0x01,
+        0x23, 0x01, 0x02, 0x7f, 0x03, 0x40, 0x20, 0x82, 0x00, 0x20, 0x81, 0x00, 0x6a, 0x21, 0x82, 0x00,
+        0x20, 0x81, 0x00, 0x41, 0x01, 0x6a, 0x22, 0x81, 0x00, 0x20, 0x80, 0x00, 0x49, 0x0d, 0x00, 0x0b,
+        0x20, 0x82, 0x00, 0x0b,
+    ]
+    ///   (module (import "w" "sum" (func $sum (param i32) (result i32)))
+    ///     (func (export "outer") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    ///       (loop $l
+    ///         (local.set $acc (i32.add (local.get $acc) (call $sum (local.get $i))))
+    ///         (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    ///       (local.get $acc)))
+    static let callsPaddedLocalIndices: [UInt8] = [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+        0x02, 0x09, 0x01, 0x01, 0x77, 0x03, 0x73, 0x75, 0x6d, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07,
+        0x09, 0x01, 0x05, 0x6f, 0x75, 0x74, 0x65, 0x72, 0x00, 0x01, 0x0a, 0x20, 0x01, 0x1e, 0x01, 0x02,
+        0x7f, 0x03, 0x40, 0x20, 0x02, 0x20, 0x01, 0x10, 0x00, 0x6a, 0x21, 0x02, 0x20, 0x01, 0x41, 0x01,
+        0x6a, 0x22, 0x01, 0x20, 0x00, 0x49, 0x0d, 0x00, 0x0b, 0x20, 0x02, 0x0b,
+    ]
+
+    @Test(arguments: [Int.max, 1])
+    func paddedLocalIndicesRunWithTheirOwnHandlers(fuel: Int) throws {
+        let linker = Linker()
+        let (padded, _) = try instantiate(Self.paddedLocalIndices, arenaBytes: 1 << 18, linker: linker)
+        linker.register(padded, as: Array("w".utf8))
+        let (caller, machine) = try instantiate(Self.callsPaddedLocalIndices, arenaBytes: 1 << 18, linker: linker)
+        #expect(!padded.record.pointee.oneByteLocalIndices)
+        #expect(caller.record.pointee.oneByteLocalIndices)
+        let n = 6
+        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(caller.function("outer"), arguments: $0) }
+        var slices = 0
+        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        let sums: [Int] = (0..<n).map { k in k * (k - 1) / 2 }
+        #expect(machine.results.first == UInt64(sums.reduce(0, +)))
+        // Units: n calls, n - 1 outer back-edges, max(k - 1, 0) in sum(k); with 1-unit
+        // slices, a stop before each after the first.
+        let innerBackEdges: [Int] = (0..<n).map { k in max(k - 1, 0) }
+        let units = n + (n - 1) + innerBackEdges.reduce(0, +)
+        #expect(slices == (fuel == 1 ? units - 1 : 0))
+    }
+
     /// Pending operands (perch_dispatch.h) before each kind of consumer: a call (a cold
     /// opcode), select, a store's value, a load's address, i64.and after a fused
     /// local.get + i64.const, an i64.eqz whose i32.eqz is taken along, and a br_if on a

@@ -99,9 +99,18 @@ typedef void *_Nonnull PerchRegisters;
 
 // One table of handlers of one type (`musttail` needs caller and callee alike): entry
 // 0xXX is opcode XX's ordinary handler, entry 256 + 0xXX its handler after a pending
-// operand. An ordinary handler ignores `pending`.
+// operand. An ordinary handler ignores `pending`. On 64-bit targets a second such set of
+// 512 follows, for code whose local indices are all one byte: its local.get, local.set
+// and local.tee entries skip the multi-byte case (Interpreter.swift, "Variable
+// instructions"); the handler set is the table the run enters with, and every dispatch
+// stays in it. 32-bit ARM keeps one set: code size first, and its table is a global.
 typedef PERCH_HANDLER_CC void (*_Nonnull PerchHandler)(PERCH_PARAMETERS);
-static const PerchHandler perch_dispatch_table[512];
+#if __SIZEOF_POINTER__ == 8
+#define PERCH_HANDLER_SETS 2
+#else
+#define PERCH_HANDLER_SETS 1
+#endif
+static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 
 // An ordinary handler's `pending` is any value: the one received passes on, mostly in the
 // register it came in (a value made up for it costs an instruction per dispatch).
@@ -256,6 +265,11 @@ PERCH_COLD(PERCH_COLD_HANDLER)
 PERCH_BRANCHING(PERCH_BRANCHING_HANDLER)
 PERCH_PRODUCERS(PERCH_PRODUCER)
 PERCH_COLD_HANDLER(invalid)
+#if __SIZEOF_POINTER__ == 8
+PERCH_PRODUCER(20_short)
+PERCH_BRANCHING_HANDLER(21_short)
+PERCH_PRODUCER(22_short)
+#endif
 
 #define PERCH_ENTRY_OF(XX) [0x##XX] = perch_tc_##XX,
 #define PERCH_SHARED_ENTRY(XX, YY) [0x##XX] = perch_tc_##YY,
@@ -264,22 +278,43 @@ PERCH_COLD_HANDLER(invalid)
 #define PERCH_ALL(X) PERCH_OPCODES(X) PERCH_COLD(X) PERCH_BRANCHING(X) PERCH_PRODUCERS(X)
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
-static const PerchHandler perch_dispatch_table[512] = {
+#define PERCH_SHORT_ENTRY_OF(XX) [512 + 0x##XX] = perch_tc_##XX,
+#define PERCH_SHORT_SHARED_ENTRY(XX, YY) [512 + 0x##XX] = perch_tc_##YY,
+#define PERCH_SHORT_PENDING_ENTRY_OF(XX) [768 + 0x##XX] = perch_pending_##XX,
+#define PERCH_SHORT_PENDING_SHARED_ENTRY(XX, YY) [768 + 0x##XX] = perch_pending_##YY,
+static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS] = {
     [0 ... 255] = perch_tc_invalid,
     [256 ... 511] = perch_pending_invalid,
     PERCH_ALL(PERCH_ENTRY_OF)
     PERCH_SHARED(PERCH_SHARED_ENTRY)
     PERCH_ALL(PERCH_PENDING_ENTRY_OF)
     PERCH_SHARED(PERCH_PENDING_SHARED_ENTRY)
+#if __SIZEOF_POINTER__ == 8
+    [512 ... 767] = perch_tc_invalid,
+    [768 ... 1023] = perch_pending_invalid,
+    PERCH_ALL(PERCH_SHORT_ENTRY_OF)
+    PERCH_SHARED(PERCH_SHORT_SHARED_ENTRY)
+    PERCH_ALL(PERCH_SHORT_PENDING_ENTRY_OF)
+    PERCH_SHARED(PERCH_SHORT_PENDING_SHARED_ENTRY)
+    [512 + 0x20] = perch_tc_20_short,
+    [512 + 0x21] = perch_tc_21_short,
+    [512 + 0x22] = perch_tc_22_short,
+    [768 + 0x20] = perch_pending_20_short,
+    [768 + 0x21] = perch_pending_21_short,
+    [768 + 0x22] = perch_pending_22_short,
+#endif
 };
 #pragma clang diagnostic pop
 
-/// Runs from `pc` until a handler stops the run (see `Registers.outcome`).
+/// Runs from `pc` until a handler stops the run (see `Registers.outcome`), with the handler
+/// set for one-byte local indices when `one_byte_local_indices`.
 static inline void perch_enter(
-    PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp) {
+    PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp, bool one_byte_local_indices) {
 #if __SIZEOF_POINTER__ == 8
-    perch_dispatch_table[*(const uint8_t *)pc](pc, sp, fp, regs, stp, sp[-1], perch_dispatch_table, 0);
+    const PerchHandler *table = perch_dispatch_table + (one_byte_local_indices ? 512 : 0);
+    table[*(const uint8_t *)pc](pc, sp, fp, regs, stp, sp[-1], table, 0);
 #else
+    (void)one_byte_local_indices;
     *(PerchCode *)regs = stp;
     perch_dispatch_table[*(const uint8_t *)pc](pc, sp, fp, regs);
 #endif
