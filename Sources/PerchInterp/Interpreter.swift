@@ -429,8 +429,8 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 // Each local handler comes twice: `perch_op_2X` takes a multi-byte index too, and
 // `perch_op_2X_short` assumes a one-byte index everywhere, which validation showed of
 // every function of the instance it runs (`InstanceRecord.oneByteLocalIndices`; `run`
-// picks the handler set). The test skipped is two instructions of the three or four a
-// local instruction's own work takes, and locals are four in ten instructions run.
+// picks the handler set). The test skipped is two instructions beside the four or so of
+// a local instruction's own work, and locals are four in ten instructions run.
 
 /// The index of the `local.get` at `p`, if that is what is there and its index one byte.
 @inline(__always) func localGet(at p: Code, oneByteIndices: Bool) -> Int? {
