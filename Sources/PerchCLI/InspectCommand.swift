@@ -95,14 +95,20 @@ private func printInspection(of module: Module, path: String, arena: Arena, deco
     print("functions: \(module.functions.count) (\(module.importedFunctionCount) imported, \(defined) defined)")
     var sideTableBytes = 0
     var maxStackSlots: UInt32 = 0
+    var wideLocalIndices = 0
     for function in module.functions {
         guard let code = function.code else { continue }
         sideTableBytes += Int(code.sideTableBytes)
         maxStackSlots = max(maxStackSlots, code.localSlots &+ code.maxStackSlots)
+        if !code.oneByteLocalIndices { wideLocalIndices += 1 }
     }
     print("code: \(codeBytes) bytes in \(defined) bodies")
     print("side table: \(sideTableBytes) bytes, \(ratio(sideTableBytes, codeBytes)) x code bytes")
     print("largest frame: \(maxStackSlots) slots (locals + operands)")
+    // Which local handlers the interpreter runs the module with (docs/interpreter.md).
+    print(wideLocalIndices == 0
+        ? "local indices: one byte in every function"
+        : "local indices: wider than a byte in \(wideLocalIndices) of \(defined) functions, so all run the slower local handlers")
     print("tables: \(module.tables.count), memories: \(module.memories.count), globals: \(module.globals.count)")
     print("element segments: \(module.elements.count), data segments: \(module.data.count)")
     if let start = module.start { print("start: function \(start)") }

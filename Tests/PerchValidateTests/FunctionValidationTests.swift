@@ -51,6 +51,20 @@ import Testing
         #expect(try Fixture(body: lane3).failure() == nil)
     }
 
+    /// Whether every local index is one byte, which picks the interpreter's local handlers:
+    /// a local 128 or an index written in two bytes (here local.set, then local.tee) is not.
+    @Test(arguments: [
+        ([0x01, 0x01, 0x7F, 0x20, 0x00, 0x21, 0x00, 0x20, 0x00, 0x22, 0x00, 0x1A, 0x0B], true),
+        ([0x01, 0x01, 0x7F, 0x20, 0x00, 0x21, 0x80, 0x00, 0x0B], false),
+        ([0x01, 0x01, 0x7F, 0x20, 0x00, 0x22, 0x80, 0x00, 0x1A, 0x0B], false),
+        ([0x01, 0x81, 0x01, 0x7F, 0x20, 0x80, 0x01, 0x1A, 0x0B], false),
+    ] as [([UInt8], Bool)])
+    func notesWhetherLocalIndicesAreOneByte(body: [UInt8], oneByte: Bool) throws {
+        let f = try Fixture(body: body)
+        try f.validate()
+        #expect(f.code.oneByteLocalIndices == oneByte)
+    }
+
     @Test func polymorphicStackAfterUnreachable() throws {
         // unreachable; i32.add; drop  — operands come from the polymorphic stack.
         #expect(try Fixture(body: [0x00, 0x00, 0x6A, 0x1A, 0x0B]).failure() == nil)
