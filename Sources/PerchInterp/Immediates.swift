@@ -108,7 +108,9 @@ import PerchValidate
 }
 
 @inline(__always) func skipLEB(_ pc: inout UnsafeRawPointer) {
-    while pc.load(as: UInt8.self) >= 0x80 { pc += 1 }
+    if _slowPath(pc.load(as: UInt8.self) >= 0x80) {
+        while pc.load(as: UInt8.self) >= 0x80 { pc += 1 }
+    }
     pc += 1
 }
 
