@@ -220,9 +220,9 @@ struct FunctionValidator {
         }
     }
 
-    @inline(__always)
     /// The index of a local.get, local.set or local.tee, noting one that takes more than a
     /// byte (`CodeInfo.oneByteLocalIndices`).
+    @inline(__always)
     mutating func readLocalIndex() throws(ModuleError) -> UInt32 {
         let start = reader.position
         let index = try reader.readU32()
@@ -230,6 +230,7 @@ struct FunctionValidator {
         return index
     }
 
+    @inline(__always)
     func localType(_ index: UInt32) throws(ModuleError) -> UInt8 {
         if index.isIndex(below: params.count) { return params[Int(index)] }
         guard UInt64(index) < localCount else { throw invalid(.unknownLocal(index)) }
