@@ -271,31 +271,29 @@ PERCH_BRANCHING_HANDLER(21_short)
 PERCH_PRODUCER(22_short)
 #endif
 
-#define PERCH_ENTRY_OF(XX) [0x##XX] = perch_tc_##XX,
-#define PERCH_SHARED_ENTRY(XX, YY) [0x##XX] = perch_tc_##YY,
-#define PERCH_PENDING_ENTRY_OF(XX) [256 + 0x##XX] = perch_pending_##XX,
-#define PERCH_PENDING_SHARED_ENTRY(XX, YY) [256 + 0x##XX] = perch_pending_##YY,
+// One handler set's 512 entries, from PERCH_SET_BASE (defined around each use below).
+#define PERCH_ENTRY_OF(XX) [PERCH_SET_BASE + 0x##XX] = perch_tc_##XX,
+#define PERCH_SHARED_ENTRY(XX, YY) [PERCH_SET_BASE + 0x##XX] = perch_tc_##YY,
+#define PERCH_PENDING_ENTRY_OF(XX) [PERCH_SET_BASE + 256 + 0x##XX] = perch_pending_##XX,
+#define PERCH_PENDING_SHARED_ENTRY(XX, YY) [PERCH_SET_BASE + 256 + 0x##XX] = perch_pending_##YY,
 #define PERCH_ALL(X) PERCH_OPCODES(X) PERCH_COLD(X) PERCH_BRANCHING(X) PERCH_PRODUCERS(X)
+#define PERCH_HANDLER_SET                                                                    \
+    [PERCH_SET_BASE ... PERCH_SET_BASE + 255] = perch_tc_invalid,                           \
+    [PERCH_SET_BASE + 256 ... PERCH_SET_BASE + 511] = perch_pending_invalid,                \
+    PERCH_ALL(PERCH_ENTRY_OF)                                                                \
+    PERCH_SHARED(PERCH_SHARED_ENTRY)                                                         \
+    PERCH_ALL(PERCH_PENDING_ENTRY_OF)                                                        \
+    PERCH_SHARED(PERCH_PENDING_SHARED_ENTRY)
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
-#define PERCH_SHORT_ENTRY_OF(XX) [512 + 0x##XX] = perch_tc_##XX,
-#define PERCH_SHORT_SHARED_ENTRY(XX, YY) [512 + 0x##XX] = perch_tc_##YY,
-#define PERCH_SHORT_PENDING_ENTRY_OF(XX) [768 + 0x##XX] = perch_pending_##XX,
-#define PERCH_SHORT_PENDING_SHARED_ENTRY(XX, YY) [768 + 0x##XX] = perch_pending_##YY,
 static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS] = {
-    [0 ... 255] = perch_tc_invalid,
-    [256 ... 511] = perch_pending_invalid,
-    PERCH_ALL(PERCH_ENTRY_OF)
-    PERCH_SHARED(PERCH_SHARED_ENTRY)
-    PERCH_ALL(PERCH_PENDING_ENTRY_OF)
-    PERCH_SHARED(PERCH_PENDING_SHARED_ENTRY)
+#define PERCH_SET_BASE 0
+    PERCH_HANDLER_SET
+#undef PERCH_SET_BASE
 #if __SIZEOF_POINTER__ == 8
-    [512 ... 767] = perch_tc_invalid,
-    [768 ... 1023] = perch_pending_invalid,
-    PERCH_ALL(PERCH_SHORT_ENTRY_OF)
-    PERCH_SHARED(PERCH_SHORT_SHARED_ENTRY)
-    PERCH_ALL(PERCH_SHORT_PENDING_ENTRY_OF)
-    PERCH_SHARED(PERCH_SHORT_PENDING_SHARED_ENTRY)
+#define PERCH_SET_BASE 512
+    PERCH_HANDLER_SET
+#undef PERCH_SET_BASE
     [512 + 0x20] = perch_tc_20_short,
     [512 + 0x21] = perch_tc_21_short,
     [512 + 0x22] = perch_tc_22_short,
