@@ -43,8 +43,13 @@ import PerchValidate
     p.loadUnaligned(as: T.self)
 }
 
-/// The value of a one-byte signed LEB128 `b` (below 0x80): bit 6 is the sign.
-@inline(__always) func signedByte(_ b: UInt8) -> Int32 { Int32(Int8(bitPattern: b &<< 1) &>> 1) }
+/// The value of a one-byte signed LEB128 `b` (below 0x80): bit 6 is the sign. Flipping it
+/// and subtracting it back sign-extends in two instructions; shifts took three and a move
+/// (i32.const: 11 -> 9 instructions).
+@inline(__always) func signedByte(_ b: UInt8) -> Int32 { Int32(b ^ 0x40) &- 0x40 }
+
+/// `signedByte(b)` sign-extended to a 64-bit slot, the same way.
+@inline(__always) func signedByteSlot(_ b: UInt8) -> UInt64 { slot(UInt32(b ^ 0x40)) &- 0x40 }
 
 @inline(__always) func readU32(_ pc: inout UnsafeRawPointer) -> UInt32 {
     let b = pc.load(as: UInt8.self)
@@ -123,7 +128,7 @@ import PerchValidate
 @inline(__always) func readS64(_ pc: inout UnsafeRawPointer) -> UInt64 {
     let b = pc.load(as: UInt8.self)
     pc += 1
-    if _fastPath(b < 0x80) { return slot(signExtending: signedByte(b)) }
+    if _fastPath(b < 0x80) { return signedByteSlot(b) }
     let (value, next) = readSignedSlow(slot(UInt32(b & 0x7F)), pc)
     pc = next
     return value

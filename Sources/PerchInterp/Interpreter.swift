@@ -444,7 +444,7 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 /// them, but not an `i64.const`: telling the two apart and widening each its own way cost
 /// more instructions than the `i64.const`'s own dispatch (docs/interpreter.md, "Session 9").
 @inline(__always) func smallConstantBits(at p: Code) -> UInt64 {
-    slot(signExtending: signedByte(byte(p, 1)))
+    signedByteSlot(byte(p, 1))
 }
 
 @_silgen_name("perch_op_20") @inline(__always)
@@ -531,7 +531,7 @@ func opLocalSetShort(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ s
     guard oneByteIndices || _fastPath(index < 0x80) else {
         withIndex(&pc, after: 1) {
             sp -= 1
-            fp[$0] = sp[0]
+            fp[$0] = tos
         }
         return Way.next
     }
@@ -751,7 +751,7 @@ func opI64Const(
     _ second: UInt64, _ pending: inout UInt64
 ) -> UInt8 {
     if _fastPath(!SideTable.hasEntry(lebAt: pc + 1)) {
-        stage(slot(signExtending: signedByte(byte(pc, 1))), sp, &pending)
+        stage(signedByteSlot(byte(pc, 1)), sp, &pending)
         pc += 2
     } else {
         let (value, length) = SideTable.immediate64(at: stp)

@@ -17,11 +17,15 @@ import PerchValidate
     sp += 1
 }
 
-/// Makes `value` the pending operand of the next instruction: it is stored in the slot a
-/// push would use, not yet counted by `sp`, and travels to the next handler in a register,
-/// where it becomes the top (perch_dispatch.h).
+/// Makes `value` the pending operand of the next instruction: it travels to the next
+/// handler in a register, where it becomes the top, its slot the one a push would use, not
+/// yet counted by `sp` (perch_dispatch.h). On 64-bit targets the slot is written by that
+/// handler's pending entry, and only if the value stays on the stack; on 32-bit ARM, where
+/// the pending operand travels in memory, it is written here.
 @inline(__always) func stage(_ value: UInt64, _ sp: UnsafeMutablePointer<UInt64>, _ pending: inout UInt64) {
+    #if _pointerBitWidth(_32)
     sp[0] = value
+    #endif
     pending = value
 }
 

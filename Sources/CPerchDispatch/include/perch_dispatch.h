@@ -39,11 +39,14 @@ typedef void *_Nonnull PerchRegisters;
 // second operand's `sp[-2]` always do.
 //
 // A pending operand: local.get, local.tee with what it takes along, i32.const and i64.const
-// (the "producers") store their value in the slot above the stack without counting it in
-// `sp`, and pass it in the register `pending` to the next opcode's handler in the second
-// half of the dispatch table. That handler counts the slot, and the top beneath it,
-// which arrived in `tos`, becomes its second operand: in `x; local.get y; i32.add` or
-// `x; i32.const k; i32.shl`, both operands reach the add or shift in registers.
+// (the "producers") pass their value in the register `pending` to the next opcode's
+// handler in the second half of the dispatch table, its slot the one above the stack, not
+// counted in `sp`. That handler counts the slot, and the top beneath it, which arrived in
+// `tos`, becomes its second operand: in `x; local.get y; i32.add` or `x; i32.const k;
+// i32.shl`, both operands reach the add or shift in registers. Its slot is written only by
+// a handler that leaves the value on the stack (a "keeping" entry: a producer, block, end)
+// or reads it from there (a cold opcode's entry); a "popping" entry, an operation's or a
+// test's, takes it from `tos` alone, and the store it saves is one per producer.
 //
 // The dispatch table's address travels in a register as well: a dispatch is then a load
 // from it and a jump, where materialising a global's address took one instruction more on
@@ -70,10 +73,16 @@ typedef void *_Nonnull PerchRegisters;
 #define PERCH_TABLE ((const PerchHandler *)table)
 #define PERCH_STP_ADDRESS (&stp)
 #define PERCH_ENTRY uint64_t second = sp[-2];
-#define PERCH_PENDING_FLUSH                                                                  \
+#define PERCH_PENDING_COUNT                                                                  \
     tos = pending;                                                                           \
     sp += 1;
-#define PERCH_PENDING_ENTRY                                                                  \
+#define PERCH_PENDING_FLUSH                                                                  \
+    sp[0] = pending;                                                                         \
+    PERCH_PENDING_COUNT
+#define PERCH_POPPING_ENTRY                                                                  \
+    uint64_t second = tos;                                                                   \
+    PERCH_PENDING_COUNT
+#define PERCH_KEEPING_ENTRY                                                                  \
     uint64_t second = tos;                                                                   \
     PERCH_PENDING_FLUSH
 #define PERCH_TOS_RELOAD tos = sp[-1];
@@ -156,22 +165,27 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
         __attribute__((musttail)) return perch_tc_##XX(PERCH_ARGUMENTS);                     \
     }
 #if __SIZEOF_POINTER__ == 8
-#define PERCH_PENDING_WRAPPER(XX, BODY)                                                      \
+#define PERCH_PENDING_WRAPPER(XX, ENTRY, BODY)                                               \
     static inline PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_pending_##XX(PERCH_PARAMETERS) { \
-        PERCH_PENDING_ENTRY                                                                  \
+        ENTRY                                                                                \
         BODY(XX)                                                                             \
     }
 #else
-#define PERCH_PENDING_WRAPPER(XX, BODY) PERCH_FLUSHING_WRAPPER(XX)
+#define PERCH_PENDING_WRAPPER(XX, ENTRY, BODY) PERCH_FLUSHING_WRAPPER(XX)
 #endif
-// Both wrappers of opcode XX around BODY: the ordinary one and its pending-table entry.
-#define PERCH_WRAPPERS(XX, BODY)                                                             \
+// Both wrappers of opcode XX around BODY: the ordinary one and its pending-table entry,
+// which begins with ENTRY (popping or keeping).
+#define PERCH_WRAPPERS(XX, ENTRY, BODY)                                                      \
     PERCH_ORDINARY(XX, BODY)                                                                 \
-    PERCH_PENDING_WRAPPER(XX, BODY)
+    PERCH_PENDING_WRAPPER(XX, ENTRY, BODY)
 
 #define PERCH_HANDLER(XX)                                                                    \
     PERCH_SWIFT_HANDLER(XX, bool)                                                            \
-    PERCH_WRAPPERS(XX, PERCH_SIMPLE_BODY)
+    PERCH_WRAPPERS(XX, PERCH_POPPING_ENTRY, PERCH_SIMPLE_BODY)
+
+#define PERCH_KEEPING_HANDLER(XX)                                                            \
+    PERCH_SWIFT_HANDLER(XX, bool)                                                            \
+    PERCH_WRAPPERS(XX, PERCH_KEEPING_ENTRY, PERCH_SIMPLE_BODY)
 
 #define PERCH_COLD_HANDLER(XX)                                                               \
     PERCH_SWIFT_HANDLER(XX, bool)                                                            \
@@ -198,7 +212,11 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
-    PERCH_WRAPPERS(XX, PERCH_BRANCHING_BODY)
+    PERCH_WRAPPERS(XX, PERCH_POPPING_ENTRY, PERCH_BRANCHING_BODY)
+
+#define PERCH_KEEPING_BRANCHING_HANDLER(XX)                                                  \
+    PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
+    PERCH_WRAPPERS(XX, PERCH_KEEPING_ENTRY, PERCH_BRANCHING_BODY)
 
 // A producer's Swift handler returns a way too, 1 to 3 with a value staged in `staged`
 // (continuing in the pending table), 4 with none; it never stops. It updates `tos` when
@@ -224,33 +242,39 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
         PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
         PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t *_Nonnull tos,                \
         uint64_t second, uint64_t *_Nonnull staged);                                         \
-    PERCH_WRAPPERS(XX, PERCH_PRODUCER_BODY)
+    PERCH_WRAPPERS(XX, PERCH_KEEPING_ENTRY, PERCH_PRODUCER_BODY)
 
 // Opcodes with a handler of their own; the ones sharing another's are in PERCH_SHARED.
+// Each of these pops its pending operand or overwrites its slot, and reads it only from
+// `tos` (the loads, the stores, drop, select and the numeric instructions).
 #define PERCH_OPCODES(X)                                                                     \
-    X(01) X(02) X(05) X(1A) X(1B) X(1C)                                                      \
-    X(23) X(24) X(28) X(29) X(2C) X(2D) X(2E) X(2F)                                          \
+    X(1A) X(1B) X(1C) X(28) X(29) X(2C) X(2D) X(2E) X(2F)                                    \
     X(30) X(32) X(34) X(36) X(37) X(3A) X(3B)                                                \
-    X(43) X(44) \
     X(5B) X(5C) X(5D) X(5E) X(5F) \
     X(60) X(61) X(62) X(63) X(64) X(65) X(66) X(67) X(68) X(69) X(6A) X(6B) X(6C) X(6D) X(6E) X(6F) \
     X(70) X(71) X(72) X(73) X(74) X(75) X(76) X(77) X(78) X(79) X(7A) X(7B) X(7C) X(7D) X(7E) X(7F) \
     X(80) X(81) X(82) X(83) X(84) X(85) X(86) X(87) X(88) X(89) X(8A) X(8B) X(8C) X(8D) X(8E) X(8F) \
     X(90) X(91) X(92) X(93) X(94) X(95) X(96) X(97) X(98) X(99) X(9A) X(9B) X(9C) X(9D) X(9E) X(9F) \
     X(A0) X(A1) X(A2) X(A3) X(A4) X(A5) X(A6) X(A7) X(A8) X(A9) X(AA) X(AB) X(AC) X(AE) X(AF) \
-    X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB) X(BC)           \
+    X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB)                 \
     X(C0) X(C1) X(C2) X(C3)
+
+// Opcodes that leave a pending operand on the stack beneath what they push (nop, block,
+// else, global.get, the float constants, the reinterpretations), or read it from its slot
+// (global.set): their pending entry stores it first.
+#define PERCH_KEEPING(X) X(01) X(02) X(05) X(23) X(24) X(43) X(44) X(BC)
 
 // Opcodes whose code is large or rare after a pending operand: their pending entry jumps
 // to the ordinary handler.
 #define PERCH_COLD(X)                                                                        \
     X(00) X(0C) X(0E) X(0F) X(10) X(11) X(25) X(26) X(3F) X(40) X(D0) X(D1) X(D2) X(FC) X(FD)
 
-// Opcodes whose handler branches: if, end (which may return), br_if, the integer tests,
-// which take a following br_if or if with them, and local.set, which takes a following
-// local.get.
+// Opcodes whose handler branches: if, br_if, the integer tests, which take a following
+// br_if or if with them, and local.set, which takes a following local.get; and end (which
+// may return, its results read from their slots), whose pending entry stores the operand.
+#define PERCH_KEEPING_BRANCHING(X) X(0B)
 #define PERCH_BRANCHING(X)                                                                   \
-    X(04) X(0B) X(0D) X(21) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F) \
+    X(04) X(0D) X(21) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F) \
     X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A)
 
 // Opcodes that stage a pending operand.
@@ -269,8 +293,10 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     X(C4, AC) /* i64.extend32_s: as i64.extend_i32_s, the low half sign-extended */
 
 PERCH_OPCODES(PERCH_HANDLER)
+PERCH_KEEPING(PERCH_KEEPING_HANDLER)
 PERCH_COLD(PERCH_COLD_HANDLER)
 PERCH_BRANCHING(PERCH_BRANCHING_HANDLER)
+PERCH_KEEPING_BRANCHING(PERCH_KEEPING_BRANCHING_HANDLER)
 PERCH_PRODUCERS(PERCH_PRODUCER)
 PERCH_COLD_HANDLER(invalid)
 #if __SIZEOF_POINTER__ == 8
@@ -284,7 +310,9 @@ PERCH_PRODUCER(22_short)
 #define PERCH_SHARED_ENTRY(XX, YY) [PERCH_SET_BASE + 0x##XX] = perch_tc_##YY,
 #define PERCH_PENDING_ENTRY_OF(XX) [PERCH_SET_BASE + 256 + 0x##XX] = perch_pending_##XX,
 #define PERCH_PENDING_SHARED_ENTRY(XX, YY) [PERCH_SET_BASE + 256 + 0x##XX] = perch_pending_##YY,
-#define PERCH_ALL(X) PERCH_OPCODES(X) PERCH_COLD(X) PERCH_BRANCHING(X) PERCH_PRODUCERS(X)
+#define PERCH_ALL(X)                                                                         \
+    PERCH_OPCODES(X) PERCH_KEEPING(X) PERCH_COLD(X) PERCH_BRANCHING(X) PERCH_KEEPING_BRANCHING(X) \
+    PERCH_PRODUCERS(X)
 #define PERCH_HANDLER_SET                                                                    \
     [PERCH_SET_BASE ... PERCH_SET_BASE + 255] = perch_tc_invalid,                           \
     [PERCH_SET_BASE + 256 ... PERCH_SET_BASE + 511] = perch_pending_invalid,                \
