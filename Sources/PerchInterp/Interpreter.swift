@@ -165,23 +165,23 @@ func opEnd(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout 
         pc += 1
         return Way.next
     }
-    return returnFromCall(&pc, &sp, &fp, &stp, regs) ? Way.branch : Way.stop
+    return returnFromCall(&pc, &sp, &fp, &stp, regs, tos) ? Way.branch : Way.stop
 }
 
 @_silgen_name("perch_op_0F") @inline(__always)
 func opReturn(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    returnFromCall(&pc, &sp, &fp, &stp, regs)
+    returnFromCall(&pc, &sp, &fp, &stp, regs, tos)
 }
 
 /// Returns from the current function: its results move down to the frame base and the
 /// caller continues; returning from the first function finishes the run. False when the
-/// chain stops (finished, or `switchInstance`).
+/// chain stops (finished, or `switchInstance`). `tos` is the top, a single result.
 @inline(__always) func returnFromCall(
-    _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs
+    _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64
 ) -> Bool {
     let results = Int(regs.pointee.function.pointee.resultSlots)
-    if results == 1 {
-        fp[0] = sp[-1]
+    if _fastPath(results == 1) {
+        fp[0] = tos
     } else {
         copySlots(from: sp - results, to: fp, count: results)
     }
