@@ -46,6 +46,9 @@ enum Way {
     static let branch: UInt8 = 2
     static let other: UInt8 = 3
     static let plain: UInt8 = 4
+    /// Continue at pc with the stack untouched: the wrapper keeps `tos` as it is instead
+    /// of reading it back (block, loop, else, an `end` that does not return).
+    static let unmoved: UInt8 = 5
 }
 
 /// `br_if` at `pc`, its condition `taken` already popped. Out of fuel on a back-edge, the

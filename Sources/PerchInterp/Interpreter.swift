@@ -139,10 +139,10 @@ func opNop(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout 
 
 /// block and loop: their branches come from the side table.
 @_silgen_name("perch_op_02") @inline(__always)
-func opBlock(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+func opBlock(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     pc += 1
     skipLEB(&pc)
-    return true
+    return Way.unmoved
 }
 
 @_silgen_name("perch_op_04") @inline(__always)
@@ -153,9 +153,9 @@ func opIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout C
 
 /// else: the end of the then-arm, a jump past `end`.
 @_silgen_name("perch_op_05") @inline(__always)
-func opElse(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
+func opElse(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     jumpForward(&pc, &stp)
-    return true
+    return Way.unmoved
 }
 
 /// end: a no-op except the function's final one, which returns.
@@ -163,7 +163,7 @@ func opElse(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout
 func opEnd(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     if pc != regs.pointee.functionEnd {
         pc += 1
-        return Way.next
+        return Way.unmoved
     }
     return returnFromCall(&pc, &sp, &fp, &stp, regs, tos) ? Way.branch : Way.stop
 }

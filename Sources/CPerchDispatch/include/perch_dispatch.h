@@ -195,10 +195,15 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // A branching handler returns which way it went (`Way` in Branches.swift): 0 stops,
 // 1 to 3 continue at pc, each from a dispatch jump of its own. A taken branch and a fall
 // through lead to different opcodes; with one jump for both, the CPU's prediction of
-// where it goes was wrong far more often.
+// where it goes was wrong far more often. 5 continues with the stack untouched, `tos`
+// kept instead of read back from `sp[-1]` (one load fewer a block, loop, else or inner
+// `end`). A handler's every path returns a constant, so these tests fold away.
 #define PERCH_BRANCHING_BODY(XX)                                                             \
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
+    if (way == 5) {                                                                          \
+        __attribute__((musttail)) return PERCH_NEXT;                                         \
+    }                                                                                        \
     PERCH_TOS_RELOAD                                                                         \
     if (way == 1) {                                                                          \
         __attribute__((musttail)) return PERCH_NEXT;                                         \
@@ -259,10 +264,10 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB)                 \
     X(C0) X(C1) X(C2) X(C3)
 
-// Opcodes that leave a pending operand on the stack beneath what they push (nop, block,
-// else, global.get, the float constants, the reinterpretations), or read it from its slot
+// Opcodes that leave a pending operand on the stack beneath what they push (nop,
+// global.get, the float constants, the reinterpretations), or read it from its slot
 // (global.set): their pending entry stores it first.
-#define PERCH_KEEPING(X) X(01) X(02) X(05) X(23) X(24) X(43) X(44) X(BC)
+#define PERCH_KEEPING(X) X(01) X(23) X(24) X(43) X(44) X(BC)
 
 // Opcodes whose code is large or rare after a pending operand: their pending entry jumps
 // to the ordinary handler.
@@ -270,9 +275,10 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     X(00) X(0C) X(0E) X(0F) X(10) X(11) X(25) X(26) X(3F) X(40) X(D0) X(D1) X(D2) X(FC) X(FD)
 
 // Opcodes whose handler branches: if, br_if, the integer tests, which take a following
-// br_if or if with them, and local.set, which takes a following local.get; and end (which
-// may return, its results read from their slots), whose pending entry stores the operand.
-#define PERCH_KEEPING_BRANCHING(X) X(0B)
+// br_if or if with them, and local.set, which takes a following local.get; and block,
+// else and end (which may return, its results read from their slots), whose pending
+// entry stores the operand.
+#define PERCH_KEEPING_BRANCHING(X) X(02) X(05) X(0B)
 #define PERCH_BRANCHING(X)                                                                   \
     X(04) X(0D) X(21) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F) \
     X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A)
