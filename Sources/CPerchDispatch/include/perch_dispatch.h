@@ -138,8 +138,8 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // The Swift handler of opcode XX, returning RESULT, and its call with the wrapper's state.
 #define PERCH_SWIFT_HANDLER(XX, RESULT)                                                      \
     __attribute__((swiftcall)) RESULT perch_op_##XX(                                         \
-        PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
-        PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t tos, uint64_t second);
+        PerchCode restrict *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,   \
+        PerchCode restrict *_Nonnull stp, PerchRegisters regs, uint64_t tos, uint64_t second);
 #define PERCH_RUN(XX) perch_op_##XX(&pc, &sp, &fp, PERCH_STP_ADDRESS, regs, tos, second)
 
 #define PERCH_SIMPLE_BODY(XX)                                                                \
@@ -244,8 +244,8 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 
 #define PERCH_PRODUCER(XX)                                                                   \
     __attribute__((swiftcall)) uint8_t perch_op_##XX(                                        \
-        PerchCode *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,            \
-        PerchCode *_Nonnull stp, PerchRegisters regs, uint64_t *_Nonnull tos,                \
+        PerchCode restrict *_Nonnull pc, PerchSlots *_Nonnull sp, PerchSlots *_Nonnull fp,   \
+        PerchCode restrict *_Nonnull stp, PerchRegisters regs, uint64_t *_Nonnull tos,       \
         uint64_t second, uint64_t *_Nonnull staged);                                         \
     PERCH_WRAPPERS(XX, PERCH_KEEPING_ENTRY, PERCH_PRODUCER_BODY)
 
