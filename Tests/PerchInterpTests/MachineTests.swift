@@ -340,6 +340,36 @@ extension Instance {
         #expect(slices == (fuel == 1 ? (n - 1) + n / 2 - 1 : 0))
     }
 
+    /// A pending operand beneath an opcode that leaves it on the stack (nop, a float
+    /// constant, global.get, block, a reinterpretation, else) or reads it from its slot
+    /// (global.set): that opcode's pending entry must store it (perch_dispatch.h,
+    /// `PERCH_KEEPING`), or the value read back later is stale. With f32.const moved to
+    /// the popping list, the result is 33.
+    ///   (global $g (mut i32) (i32.const 0))
+    ///   (func (export "keep") (param $x i32) (result i32)
+    ///     (local.get $x) nop
+    ///     (local.get $x) (f32.const 1.5) drop  i32.add
+    ///     (local.get $x) (f64.const 2.5) drop  i32.add
+    ///     (local.get $x) (global.get $g) drop  i32.add
+    ///     (local.get $x) (block)  i32.add
+    ///     (local.get $x) f32.reinterpret_i32 i32.reinterpret_f32  i32.add
+    ///     (i32.const 3) (global.set $g) (global.get $g)  i32.add
+    ///     (if (result i32) (i32.const 1) (then (local.get $x)) (else (i32.const 0)))  i32.add)
+    static let keptPendingOperands: [UInt8] = [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01,
+        0x7f, 0x03, 0x02, 0x01, 0x00, 0x06, 0x06, 0x01, 0x7f, 0x01, 0x41, 0x00, 0x0b, 0x07, 0x08,
+        0x01, 0x04, 0x6b, 0x65, 0x65, 0x70, 0x00, 0x00, 0x0a, 0x40, 0x01, 0x3e, 0x00, 0x20, 0x00,
+        0x01, 0x20, 0x00, 0x43, 0x00, 0x00, 0xc0, 0x3f, 0x1a, 0x6a, 0x20, 0x00, 0x44, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x04, 0x40, 0x1a, 0x6a, 0x20, 0x00, 0x23, 0x00, 0x1a, 0x6a, 0x20,
+        0x00, 0x02, 0x40, 0x0b, 0x6a, 0x20, 0x00, 0xbe, 0xbc, 0x6a, 0x41, 0x03, 0x24, 0x00, 0x23,
+        0x00, 0x6a, 0x41, 0x01, 0x04, 0x7f, 0x20, 0x00, 0x05, 0x41, 0x00, 0x0b, 0x6a, 0x0b,
+    ]
+
+    @Test func pendingOperandsSurviveOpcodesThatKeepThem() throws {
+        let (result, _) = try runInSlices(Self.keptPendingOperands, "keep", n: 5, fuel: .max)
+        #expect(result == 7 * 5 + 3)
+    }
+
     @Test func deepRecursionEndsInCallStackExhausted() throws {
         let (instance, machine, _) = try setUp()
         do {
