@@ -375,9 +375,9 @@ extension Instance {
         do {
             _ = try machine.invoke(instance.function("deep"), arguments: UnsafeBufferPointer(start: nil, count: 0))
             Issue.record("expected a trap")
-        } catch let trap as Trap {
-            #expect(trap.kind == .callStackExhausted)
-            #expect(trap.functionName?.string == "deep")
+        } catch {
+            #expect(error.kind == .callStackExhausted)
+            #expect(error.functionName?.string == "deep")
         }
     }
 
