@@ -38,8 +38,8 @@ import PerchValidate
 /// ways of continuing at `pc`, each with a dispatch jump of its own in perch_dispatch.h,
 /// so that the CPU predicts where a taken branch leads apart from where falling through
 /// does (and a fused pair's next opcode apart from a single instruction's). A handler that
-/// stages a pending operand (`stage`) continues with one of the three ways, or `plain`
-/// when it staged none.
+/// stages a pending operand (`stage`) continues with one of the three ways, `fourth` or
+/// `fifth`, or `plain` when it staged none.
 enum Way {
     static let stop: UInt8 = 0
     static let next: UInt8 = 1
@@ -49,6 +49,9 @@ enum Way {
     /// Continue at pc with the stack untouched: the wrapper keeps `tos` as it is instead
     /// of reading it back (block, loop, else, an `end` that does not return).
     static let unmoved: UInt8 = 5
+    /// A producer's fourth and fifth ways of continuing with a staged operand.
+    static let fourth: UInt8 = 6
+    static let fifth: UInt8 = 7
 }
 
 /// `br_if` at `pc`, its condition `taken` already popped. Out of fuel on a back-edge, the

@@ -223,8 +223,8 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
     PERCH_WRAPPERS(XX, PERCH_KEEPING_ENTRY, PERCH_BRANCHING_BODY)
 
-// A producer's Swift handler returns a way too, 1 to 3 with a value staged in `staged`
-// (continuing in the pending table), 4 with none; it never stops. It updates `tos` when
+// A producer's Swift handler returns a way too, 1 to 3, 6 or 7 with a value staged in
+// `staged` (continuing in the pending table), 4 with none; it never stops. It updates `tos` when
 // it pushes a value beneath the staged one.
 #define PERCH_PRODUCER_BODY(XX)                                                              \
     uint64_t staged;                                                                         \
@@ -238,6 +238,12 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
         __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
     }                                                                                        \
     if (way == 3) {                                                                          \
+        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
+    }                                                                                        \
+    if (way == 6) {                                                                          \
+        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
+    }                                                                                        \
+    if (way == 7) {                                                                          \
         __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
     }                                                                                        \
     __attribute__((musttail)) return PERCH_NEXT;
