@@ -435,6 +435,11 @@ func opSelectTyped(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp
 /// The index of the `local.get` at `p`, if that is what is there and its index one byte.
 @inline(__always) func localGet(at p: Code, oneByteIndices: Bool) -> Int? {
     guard byte(p) == 0x20 else { return nil }
+    return localIndex(at: p, oneByteIndices: oneByteIndices)
+}
+
+/// The index of the local instruction at `p`, if it is one byte.
+@inline(__always) func localIndex(at p: Code, oneByteIndices: Bool) -> Int? {
     let index = byte(p, 1)
     return oneByteIndices || index < 0x80 ? Int(index) : nil
 }
@@ -508,7 +513,7 @@ func opLocalGetShort(
         stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
         return Way.fifth
     }
-    if _slowPath(following == 0x20), let next = localGet(at: pc + 2, oneByteIndices: oneByteIndices) {
+    if _slowPath(following == 0x20), let next = localIndex(at: pc + 2, oneByteIndices: oneByteIndices) {
         push(&sp, value)
         tos = value
         stage(fp[next], sp, &pending)

@@ -198,22 +198,20 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // where it goes was wrong far more often. 5 continues with the stack untouched, `tos`
 // kept instead of read back from `sp[-1]` (one load fewer a block, loop, else or inner
 // `end`). A handler's every path returns a constant, so these tests fold away.
+// Way N continues from a dispatch jump of its own.
+#define PERCH_WAY(N, NEXT)                                                                   \
+    if (way == N) {                                                                          \
+        __attribute__((musttail)) return NEXT;                                               \
+    }
+
 #define PERCH_BRANCHING_BODY(XX)                                                             \
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
-    if (way == 5) {                                                                          \
-        __attribute__((musttail)) return PERCH_NEXT;                                         \
-    }                                                                                        \
+    PERCH_WAY(5, PERCH_NEXT)                                                                 \
     PERCH_TOS_RELOAD                                                                         \
-    if (way == 1) {                                                                          \
-        __attribute__((musttail)) return PERCH_NEXT;                                         \
-    }                                                                                        \
-    if (way == 2) {                                                                          \
-        __attribute__((musttail)) return PERCH_NEXT;                                         \
-    }                                                                                        \
-    if (way == 3) {                                                                          \
-        __attribute__((musttail)) return PERCH_NEXT;                                         \
-    }
+    PERCH_WAY(1, PERCH_NEXT)                                                                 \
+    PERCH_WAY(2, PERCH_NEXT)                                                                 \
+    PERCH_WAY(3, PERCH_NEXT)
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
@@ -224,28 +222,18 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     PERCH_WRAPPERS(XX, PERCH_KEEPING_ENTRY, PERCH_BRANCHING_BODY)
 
 // A producer's Swift handler returns a way too, 1 to 3, 6 or 7 with a value staged in
-// `staged` (continuing in the pending table), 4 with none; it never stops. It updates `tos` when
-// it pushes a value beneath the staged one.
+// `staged` (continuing in the pending table), 4 with none; it never stops. It updates
+// `tos` when it pushes a value beneath the staged one.
 #define PERCH_PRODUCER_BODY(XX)                                                              \
     uint64_t staged;                                                                         \
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = perch_op_##XX(                                            \
         &pc, &sp, &fp, PERCH_STP_ADDRESS, regs, &tos, second, &staged);                      \
-    if (way == 1) {                                                                          \
-        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
-    }                                                                                        \
-    if (way == 2) {                                                                          \
-        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
-    }                                                                                        \
-    if (way == 3) {                                                                          \
-        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
-    }                                                                                        \
-    if (way == 6) {                                                                          \
-        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
-    }                                                                                        \
-    if (way == 7) {                                                                          \
-        __attribute__((musttail)) return PERCH_PENDING_NEXT(staged);                         \
-    }                                                                                        \
+    PERCH_WAY(1, PERCH_PENDING_NEXT(staged))                                                 \
+    PERCH_WAY(2, PERCH_PENDING_NEXT(staged))                                                 \
+    PERCH_WAY(3, PERCH_PENDING_NEXT(staged))                                                 \
+    PERCH_WAY(6, PERCH_PENDING_NEXT(staged))                                                 \
+    PERCH_WAY(7, PERCH_PENDING_NEXT(staged))                                                 \
     __attribute__((musttail)) return PERCH_NEXT;
 
 #define PERCH_PRODUCER(XX)                                                                   \
