@@ -21,11 +21,14 @@ import PerchDecode
 /// Two encodings, told apart by bit 0 of the first 32-bit little-endian word:
 ///
 ///     compact, 4 bytes (bit 0 = 0)
-///      31            19 18          10 9     7 6         1   0
+///      31            16 15          8 7     5 4         1   0
 ///     +----------------+--------------+-------+-----------+---+
-///     | pcDelta (s13)  | stpDelta/4   | keep  |   drop    | 0 |
-///     |                |   (s9)       | (u3)  |   (u6)    |   |
+///     | pcDelta (s16)  | stpDelta/4   | keep  |   drop    | 0 |
+///     |                |   (s8)       | (u3)  |   (u4)    |   |
 ///     +----------------+--------------+-------+-----------+---+
+///
+///     Each delta has whole bytes of its own, so a taken branch loads each with one
+///     sign-extending load instead of shifting it out of the word.
 ///
 ///     wide, 16 bytes (bit 0 = 1)
 ///     +--------------------+------------+--------------+---------------+
@@ -79,12 +82,12 @@ public enum SideTable {
     public static func entry(at stp: UnsafeRawPointer) -> Entry {
         let word = stp.load(as: UInt32.self).littleEndian
         if word & 1 == 0 {
-            let (pcDelta, stpDelta) = compactDeltas(word)
+            let (pcDelta, stpDelta) = compactDeltas(at: stp)
             return Entry(
                 pcDelta: pcDelta,
                 stpDelta: stpDelta,
-                keep: Int((word >> 7) & 0x7),
-                drop: Int((word >> 1) & 0x3F))
+                keep: Int((word >> 5) & 0x7),
+                drop: Int((word >> 1) & 0xF))
         }
         return Entry(
             pcDelta: Int(Int32(bitPattern: (stp + 8).load(as: UInt32.self).littleEndian)),
@@ -98,19 +101,17 @@ public enum SideTable {
     /// for any other entry.
     @inlinable @inline(__always)
     public static func plainJump(at stp: UnsafeRawPointer) -> (pcDelta: Int, stpDelta: Int)? {
-        let word = stp.load(as: UInt32.self).littleEndian
-        guard _fastPath(word & 0x7F == 0) else { return nil }  // wide (bit 0) or drop (bits 1-6) set
-        return compactDeltas(word)
+        guard _fastPath(stp.load(as: UInt8.self) & 0x1F == 0) else { return nil }  // wide (bit 0) or drop (bits 1-4) set
+        return compactDeltas(at: stp)
     }
 
-    /// A compact entry's pcDelta and stpDelta (in bytes). The word is sign-extended to a
-    /// whole register first, so neither field needs extending after (two instructions
-    /// fewer a taken branch on x86-64); stpDelta's scaling by 4 folds into the add to stp.
+    /// The pcDelta and stpDelta (in bytes) of the compact entry at `stp`: two
+    /// sign-extending loads; stpDelta's scaling by 4 folds into the add to stp.
     @usableFromInline @inline(__always)
-    static func compactDeltas(_ word: UInt32) -> (pcDelta: Int, stpDelta: Int) {
-        let signed = Int(Int32(bitPattern: word))
-        let high = Int.bitWidth &- 32
-        return (signed >> 19, (signed << (high &+ 13)) >> (high &+ 23) &* 4)
+    static func compactDeltas(at stp: UnsafeRawPointer) -> (pcDelta: Int, stpDelta: Int) {
+        let pcDelta = Int16(littleEndian: stp.load(fromByteOffset: 2, as: Int16.self))
+        let stpQuarter = stp.load(fromByteOffset: 1, as: Int8.self)
+        return (Int(pcDelta), Int(stpQuarter) &* 4)
     }
 
     /// Bytes the entry at `stp` takes: 4 or 16, what an untaken `br_if`/`if` steps over.
@@ -159,9 +160,9 @@ public enum SideTable {
 
     /// Whether `entry` fits the compact encoding.
     static func fitsCompact(pcDelta: Int, stpDelta: Int, keep: Int, drop: Int) -> Bool {
-        pcDelta >= -4096 && pcDelta < 4096
-            && stpDelta >= -1024 && stpDelta < 1024 && stpDelta & 3 == 0
-            && keep >= 0 && keep < 8 && drop >= 0 && drop < 64
+        pcDelta >= -32768 && pcDelta < 32768
+            && stpDelta >= -512 && stpDelta < 512 && stpDelta & 3 == 0
+            && keep >= 0 && keep < 8 && drop >= 0 && drop < 16
     }
 }
 
@@ -212,7 +213,7 @@ enum SideTableLayout {
     /// A compact entry's stpDelta depends on the widths of the entries it jumps over, so
     /// widths are settled by iterating (each pass only widens, so it converges); after a
     /// few passes any entry that could not be compact in the worst case is made wide, which
-    /// settles every remaining one: 63 entries of 16 bytes still fit the compact range.
+    /// settles every remaining one: 31 entries of 16 bytes still fit the compact range.
     static func layout(
         _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int
     ) -> Int {
@@ -238,7 +239,7 @@ enum SideTableLayout {
             if pass == 3 {
                 for i in 0..<count where entries[i].isBranch {
                     let span = Int(entries[i].targetEntry) &- i
-                    if span > 63 || span < -63 { placement[i] |= 1 }
+                    if span > 31 || span < -31 { placement[i] |= 1 }
                 }
                 unifyGroups(entries, placement: placement, count: count)
             }
@@ -309,10 +310,10 @@ enum SideTableLayout {
                 (at + 8).storeBytes(of: UInt32(truncatingIfNeeded: pcDelta).littleEndian, as: UInt32.self)
                 (at + 12).storeBytes(of: UInt32(truncatingIfNeeded: stp).littleEndian, as: UInt32.self)
             } else {
-                var word = UInt32(truncatingIfNeeded: pcDelta) << 19
-                word |= (UInt32(truncatingIfNeeded: stp >> 2) & 0x1FF) << 10
-                word |= (e.keep & 0x7) << 7
-                word |= (e.drop & 0x3F) << 1
+                var word = UInt32(truncatingIfNeeded: pcDelta) << 16
+                word |= (UInt32(truncatingIfNeeded: stp >> 2) & 0xFF) << 8
+                word |= (e.keep & 0x7) << 5
+                word |= (e.drop & 0xF) << 1
                 at.storeBytes(of: word.littleEndian, as: UInt32.self)
             }
         }

@@ -118,11 +118,11 @@ let v128: UInt8 = 0x7B
     }
 
     @Test func farBranchIsWide() throws {
-        // block; br 0; 5000 nops; end
-        let body: [UInt8] = [0x00, 0x02, 0x40, 0x0C, 0x00] + [UInt8](repeating: 0x01, count: 5000) + [0x0B, 0x0B]
+        // block; br 0; 40000 nops; end: past the compact pcDelta's 32767.
+        let body: [UInt8] = [0x00, 0x02, 0x40, 0x0C, 0x00] + [UInt8](repeating: 0x01, count: 40000) + [0x0B, 0x0B]
         let f = try Fixture(body: body)
         try f.validate()
-        #expect(f.entries == [entry(5003, 16)])
+        #expect(f.entries == [entry(40003, 16)])
         #expect(f.code.sideTableBytes == 16)
     }
 
@@ -134,6 +134,17 @@ let v128: UInt8 = 0x7B
         try f.validate()
         #expect(f.entries == [entry(3, 16, keep: 0, drop: 70)])
         #expect(f.code.maxStackSlots == 70)
+    }
+
+    @Test func compactDropEndsAtFifteen() throws {
+        // block; n x i32.const 0; br 0; end: drop n, a compact entry up to 15.
+        for (n, size) in [(15, 4), (16, 16)] {
+            let body: [UInt8] = [0x00, 0x02, 0x40] + [UInt8](repeating: 0, count: n).flatMap { _ in [0x41, 0x00] }
+                + [0x0C, 0x00, 0x0B, 0x0B]
+            let f = try Fixture(body: body)
+            try f.validate()
+            #expect(f.entries == [entry(3, size, keep: 0, drop: n)])
+        }
     }
 
     @Test func manyEntriesBetweenWidenOnlyTheFarOnes() throws {
