@@ -55,9 +55,10 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
     qemu_plugin_register_vcpu_tb_exec_cb(tb, on_exec, QEMU_PLUGIN_CB_NO_REGS, s);
 }
 static void on_exit_cb(qemu_plugin_id_t id, void *p) {
-    FILE *f = out_path[0] ? fopen(out_path, "w") : stderr;
-    fprintf(f, "%llu %llu\n", (unsigned long long)insns, (unsigned long long)taken);
-    fclose(f);
+    FILE *f = out_path[0] ? fopen(out_path, "w") : NULL;
+    if (out_path[0] && !f) perror(out_path);
+    fprintf(f ? f : stderr, "%llu %llu\n", (unsigned long long)insns, (unsigned long long)taken);
+    if (f) fclose(f);
 }
 EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv) {
     for (int i = 0; i < argc; i++)

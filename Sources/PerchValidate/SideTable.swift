@@ -106,7 +106,7 @@ public enum SideTable {
     }
 
     /// The pcDelta and stpDelta (in bytes) of the compact entry at `stp`: two
-    /// sign-extending loads; stpDelta's scaling by 4 folds into the add to stp.
+    /// sign-extending loads, and a shift for stpDelta, stored divided by 4.
     @usableFromInline @inline(__always)
     static func compactDeltas(at stp: UnsafeRawPointer) -> (pcDelta: Int, stpDelta: Int) {
         let pcDelta = Int16(littleEndian: stp.load(fromByteOffset: 2, as: Int16.self))
