@@ -94,7 +94,7 @@ enum Way {
 @inline(__always) func fallThrough(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) {
     pc += 1
     skipLEB(&pc)
-    stp += SideTable.size(at: stp)
+    stp += SideTable.branchSize
 }
 
 /// Out of fuel at a taken `br_if`: its condition goes back on the stack and the run stops

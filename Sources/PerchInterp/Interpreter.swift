@@ -237,7 +237,7 @@ func opBrTable(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: in
     var at = pc + 1
     let count = readU32(&at)
     let index = min(u32(tos), count)
-    let entryAt = stp + Int(truncatingIfNeeded: index) &* SideTable.size(at: stp)
+    let entryAt = SideTable.brTableEntry(Int(truncatingIfNeeded: index), first: stp)
     let e = SideTable.entry(at: entryAt)
     if e.pcDelta <= 0 && !spendFuel(regs) { return proceed(suspend(regs, pc, stp, sp, fp), regs) }
     sp = shift(sp - 1, e)

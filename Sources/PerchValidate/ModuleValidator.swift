@@ -79,16 +79,18 @@ public struct ModuleValidator {
             var table: UnsafeRawPointer? = nil
             var total = 0
             if count > 0 || runs > 0 {
-                // Placement, then the table (at most 16 bytes an entry) and the local slot
-                // map written below the scratch, then moved up to where the scratch began,
-                // so they outlive the scratch they were built from.
-                let block = try takeHigh(arena, count &* (4 &+ SideTable.wideSize) &+ mapBytes, errorOffset: bodyOffset)
+                // Placement, then the table (at most a wide branch's 4 + 16 bytes an entry)
+                // and the local slot map written below the scratch, then moved up to where
+                // the scratch began, so they outlive the scratch they were built from.
+                let maxEntryBytes = SideTable.branchSize &+ SideTable.widePayloadSize
+                let block = try takeHigh(arena, count &* (4 &+ maxEntryBytes) &+ mapBytes, errorOffset: bodyOffset)
                 let built = block + count &* 4
                 if count > 0 {
                     let placement = block.bindMemory(to: UInt32.self, capacity: count)
-                    total = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
+                    let layout = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
                     SideTableLayout.write(
-                        validator.branches.base, placement: placement, count: count, total: total, to: built)
+                        validator.branches.base, placement: placement, count: count, layout: layout, to: built)
+                    total = layout.totalBytes
                 }
                 _ = validator.v128LocalRuns(
                     writingTo: (built + total).bindMemory(to: LocalSlotMap.Run.self, capacity: runs))

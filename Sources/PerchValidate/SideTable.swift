@@ -13,14 +13,15 @@ import PerchDecode
 ///     stp += e.stpDelta        (from this entry to the target's next entry)
 ///     copy the top e.keep slots down over the e.drop slots beneath them
 ///
-/// An untaken `br_if`/`if` steps past its entry: `stp += SideTable.size(at: stp)`.
+/// An untaken `br_if`/`if` steps past its entry: `stp += SideTable.branchSize`.
 /// Targets: a block/if label is the byte after its `end`; a loop label is its first body
 /// instruction; the function label is the function's final `end`. `keep`/`drop` count
 /// 8-byte value-stack slots (v128 takes two).
 ///
-/// Two encodings, told apart by bit 0 of the first 32-bit little-endian word:
+/// Every branch entry is one 32-bit little-endian word, so stepping past one is a constant
+/// add and a `br_table`'s entry k is at `first + 4k`. Bit 0 tells the two kinds apart:
 ///
-///     compact, 4 bytes (bit 0 = 0)
+///     compact (bit 0 = 0)
 ///      31            16 15          8 7     5 4         1   0
 ///     +----------------+--------------+-------+-----------+---+
 ///     | pcDelta (s16)  | stpDelta/4   | keep  |   drop    | 0 |
@@ -30,13 +31,12 @@ import PerchDecode
 ///     Each delta has whole bytes of its own, so a taken branch loads each with one
 ///     sign-extending load instead of shifting it out of the word.
 ///
-///     wide, 16 bytes (bit 0 = 1)
-///     +--------------------+------------+--------------+---------------+
-///     | keep << 1 | 1      | drop (u32) | pcDelta (s32)| stpDelta (s32)|
-///     +--------------------+------------+--------------+---------------+
-///       word 0               word 1       word 2         word 3
+///     wide (bit 0 = 1): the word minus 1 is the distance in bytes from the entry to its
+///     payload, 16 bytes after the last entry of the table (no `stp` ever reaches them):
+///     +------------+------------+---------------+---------------+
+///     | keep (u32) | drop (u32) | pcDelta (s32) | stpDelta (s32)|
+///     +------------+------------+---------------+---------------+
 ///
-/// All entries of one `br_table` share one width, so its entry k is at `first + k * size`.
 /// Entries are 4-byte aligned and `stpDelta` is a multiple of 4 bytes.
 ///
 /// Immediate entries spare the interpreter decoding a multi-byte LEB128 on every execution:
@@ -55,12 +55,14 @@ import PerchDecode
 ///
 /// # Invariants
 /// - A table is written once by `SideTableLayout.write` into arena memory of exactly
-///   `byteCount` bytes, 4-byte aligned, and never changes afterwards.
+///   `Layout.totalBytes` bytes, 4-byte aligned, and never changes afterwards.
 /// - The reader trusts the table: it is only ever given pointers to entries that
 ///   validation emitted, so it performs no bounds checks.
 public enum SideTable {
-    public static let compactSize = 4
-    public static let wideSize = 16
+    /// Bytes of a branch entry in the stream, compact or wide.
+    public static let branchSize = 4
+    /// Bytes of a wide entry's payload, after the stream.
+    public static let widePayloadSize = 16
 
     /// One decoded entry. `stpDelta` is in bytes.
     public struct Entry: Equatable, Sendable {
@@ -89,11 +91,12 @@ public enum SideTable {
                 keep: Int((word >> 5) & 0x7),
                 drop: Int((word >> 1) & 0xF))
         }
+        let payload = stp + Int(word &- 1)
         return Entry(
-            pcDelta: Int(Int32(bitPattern: (stp + 8).load(as: UInt32.self).littleEndian)),
-            stpDelta: Int(Int32(bitPattern: (stp + 12).load(as: UInt32.self).littleEndian)),
-            keep: Int(word >> 1),
-            drop: Int((stp + 4).load(as: UInt32.self).littleEndian))
+            pcDelta: Int(Int32(bitPattern: (payload + 8).load(as: UInt32.self).littleEndian)),
+            stpDelta: Int(Int32(bitPattern: (payload + 12).load(as: UInt32.self).littleEndian)),
+            keep: Int(payload.load(as: UInt32.self).littleEndian),
+            drop: Int((payload + 4).load(as: UInt32.self).littleEndian))
     }
 
     /// The entry at `stp` as `(pcDelta, stpDelta)` when it is compact and drops nothing,
@@ -112,13 +115,6 @@ public enum SideTable {
         let pcDelta = Int16(littleEndian: stp.load(fromByteOffset: 2, as: Int16.self))
         let stpQuarter = stp.load(fromByteOffset: 1, as: Int8.self)
         return (Int(pcDelta), Int(stpQuarter) &* 4)
-    }
-
-    /// Bytes the entry at `stp` takes: 4 or 16, what an untaken `br_if`/`if` steps over.
-    @inlinable @inline(__always)
-    public static func size(at stp: UnsafeRawPointer) -> Int {
-        // 4 + 12 * bit0, without a branch.
-        4 &+ 12 &* Int(stp.load(as: UInt8.self) & 1)
     }
 
     /// The 32-bit value and instruction length of the immediate entry at `stp`.
@@ -155,7 +151,7 @@ public enum SideTable {
     /// Entry `k` of a `br_table` whose first entry is at `first` (k = label count: default).
     @inlinable @inline(__always)
     public static func brTableEntry(_ k: Int, first: UnsafeRawPointer) -> UnsafeRawPointer {
-        first + k &* size(at: first)
+        first + k &* branchSize
     }
 
     /// Whether `entry` fits the compact encoding.
@@ -167,7 +163,7 @@ public enum SideTable {
 }
 
 /// A side-table entry during validation, before its target and width are known (24 bytes
-/// of scratch an entry; a `br_table`'s entries are the consecutive ones with its `branchPC`).
+/// of scratch an entry).
 /// An immediate entry is final when emitted: `immediateSize` bytes, its value in
 /// `target` (low half) and `targetEntry` (high half), its length in `keep`.
 struct PendingBranch {
@@ -203,97 +199,62 @@ struct PendingBranch {
     var isBranch: Bool { immediateSize == 0 }
 }
 
-/// Chooses each entry's width and writes the final table.
+/// Places the entries and writes the final table.
 ///
-/// `placement[i]` is entry i's byte position in the table, with bit 0 set if it is wide
-/// (positions are multiples of 4).
+/// Every entry's size is known when it is emitted (a branch's is 4 bytes whatever its
+/// kind), so positions are running sums, and each branch's deltas, and with them its kind,
+/// follow at once. `placement[i]` is entry i's byte position in the stream, with bit 0 set
+/// if it is wide (positions are multiples of 4).
 enum SideTableLayout {
-    /// Decides widths and positions; returns the table's byte count.
-    ///
-    /// A compact entry's stpDelta depends on the widths of the entries it jumps over, so
-    /// widths are settled by iterating (each pass only widens, so it converges); after a
-    /// few passes any entry that could not be compact in the worst case is made wide, which
-    /// settles every remaining one: 31 entries of 16 bytes still fit the compact range.
+    struct Layout {
+        /// Bytes of the entries, where the wide entries' payloads begin.
+        var streamBytes: Int
+        /// Bytes of the whole table, payloads included.
+        var totalBytes: Int
+    }
+
     static func layout(
         _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int
-    ) -> Int {
+    ) -> Layout {
+        var position = 0
         for i in 0..<count {
+            placement[i] = UInt32(truncatingIfNeeded: position)
+            position &+= entries[i].isBranch ? SideTable.branchSize : Int(entries[i].immediateSize)
+        }
+        var total = position
+        for i in 0..<count where entries[i].isBranch {
             let e = entries[i]
-            let fits = !e.isBranch || SideTable.fitsCompact(
-                pcDelta: Int(e.target) &- Int(e.branchPC), stpDelta: 0, keep: Int(e.keep), drop: Int(e.drop))
-            placement[i] = fits ? 0 : 1
-        }
-        unifyGroups(entries, placement: placement, count: count)
-        for pass in 0..<5 {
-            let total = assignPositions(entries, placement, count: count)
-            var changed = false
-            for i in 0..<count where placement[i] & 1 == 0 && entries[i].isBranch {
-                let stp = stpDelta(entries, placement: placement, count: count, from: i, total: total)
-                if !SideTable.fitsCompact(pcDelta: 0, stpDelta: stp, keep: 0, drop: 0) {
-                    placement[i] |= 1
-                    changed = true
-                }
-            }
-            if !changed { return total }
-            unifyGroups(entries, placement: placement, count: count)
-            if pass == 3 {
-                for i in 0..<count where entries[i].isBranch {
-                    let span = Int(entries[i].targetEntry) &- i
-                    if span > 31 || span < -31 { placement[i] |= 1 }
-                }
-                unifyGroups(entries, placement: placement, count: count)
+            let fits = SideTable.fitsCompact(
+                pcDelta: Int(e.target) &- Int(e.branchPC),
+                stpDelta: stpDelta(entries, placement: placement, count: count, from: i, streamBytes: position),
+                keep: Int(e.keep), drop: Int(e.drop))
+            if !fits {
+                placement[i] |= 1
+                total &+= SideTable.widePayloadSize
             }
         }
-        return assignPositions(entries, placement, count: count)
+        return Layout(streamBytes: position, totalBytes: total)
     }
 
     private static func stpDelta(
         _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int,
-        from i: Int, total: Int
+        from i: Int, streamBytes: Int
     ) -> Int {
         let target = Int(entries[i].targetEntry)
-        let targetPosition = target < count ? Int(placement[target] & ~1) : total
+        let targetPosition = target < count ? Int(placement[target] & ~1) : streamBytes
         return targetPosition &- Int(placement[i] & ~1)
     }
 
-    private static func assignPositions(
-        _ entries: UnsafeMutablePointer<PendingBranch>, _ placement: UnsafeMutablePointer<UInt32>, count: Int
-    ) -> Int {
-        var position = 0
-        for i in 0..<count {
-            let wide = placement[i] & 1
-            placement[i] = UInt32(truncatingIfNeeded: position) | wide
-            let branchSize = wide != 0 ? SideTable.wideSize : SideTable.compactSize
-            position &+= entries[i].isBranch ? branchSize : Int(entries[i].immediateSize)
-        }
-        return position
-    }
-
-    /// All entries of a `br_table` (consecutive, same `branchPC`) take the widest width.
-    private static func unifyGroups(
-        _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int
-    ) {
-        var i = 0
-        while i < count {
-            var end = i &+ 1
-            var anyWide = placement[i] & 1
-            while end < count && entries[end].branchPC == entries[i].branchPC {
-                anyWide |= placement[end] & 1
-                end &+= 1
-            }
-            if anyWide != 0 { for k in i..<end { placement[k] |= 1 } }
-            i = end
-        }
-    }
-
-    /// Writes the entries laid out by `layout` to `table` (`total` bytes, 4-byte aligned).
+    /// Writes the entries placed by `layout` to `table` (`layout.totalBytes`, 4-byte aligned).
     static func write(
         _ entries: UnsafeMutablePointer<PendingBranch>, placement: UnsafeMutablePointer<UInt32>, count: Int,
-        total: Int, to table: UnsafeMutableRawPointer
+        layout: Layout, to table: UnsafeMutableRawPointer
     ) {
+        var payload = layout.streamBytes
         for i in 0..<count {
             let e = entries[i]
-            let at = table + Int(placement[i] & ~1)
+            let position = Int(placement[i] & ~1)
+            let at = table + position
             if !e.isBranch {
                 at.storeBytes(of: e.target.littleEndian, as: UInt32.self)
                 if e.immediateSize == UInt32(SideTable.immediate64Size) {
@@ -303,12 +264,15 @@ enum SideTableLayout {
                 continue
             }
             let pcDelta = Int(e.target) &- Int(e.branchPC)
-            let stp = stpDelta(entries, placement: placement, count: count, from: i, total: total)
+            let stp = stpDelta(entries, placement: placement, count: count, from: i, streamBytes: layout.streamBytes)
             if placement[i] & 1 != 0 {
-                at.storeBytes(of: ((e.keep << 1) | 1).littleEndian, as: UInt32.self)
-                (at + 4).storeBytes(of: e.drop.littleEndian, as: UInt32.self)
-                (at + 8).storeBytes(of: UInt32(truncatingIfNeeded: pcDelta).littleEndian, as: UInt32.self)
-                (at + 12).storeBytes(of: UInt32(truncatingIfNeeded: stp).littleEndian, as: UInt32.self)
+                at.storeBytes(of: UInt32(truncatingIfNeeded: payload &- position &+ 1).littleEndian, as: UInt32.self)
+                let p = table + payload
+                p.storeBytes(of: e.keep.littleEndian, as: UInt32.self)
+                (p + 4).storeBytes(of: e.drop.littleEndian, as: UInt32.self)
+                (p + 8).storeBytes(of: UInt32(truncatingIfNeeded: pcDelta).littleEndian, as: UInt32.self)
+                (p + 12).storeBytes(of: UInt32(truncatingIfNeeded: stp).littleEndian, as: UInt32.self)
+                payload &+= SideTable.widePayloadSize
             } else {
                 var word = UInt32(truncatingIfNeeded: pcDelta) << 16
                 word |= (UInt32(truncatingIfNeeded: stp >> 2) & 0xFF) << 8

@@ -241,6 +241,50 @@ extension Instance {
         #expect(slices == (fuel == 1 ? n - 2 : 0))
     }
 
+    /// Wide side-table entries (a payload after the stream) taken and stepped past: a
+    /// `br_if`, a `br` and one of a `br_table`'s two entries that drop 20 values, and a
+    /// back-edge 33,000 bytes long; also when the run stops at each unit of fuel.
+    ///   (func (export "f") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    ///     (loop $l
+    ///       (block $b (result i32)
+    ///         20 x (i32.const 7)
+    ///         (br_if $b (local.get $i) (i32.and (local.get $i) (i32.const 1)))  ;; odd: i
+    ///         (drop)
+    ///         (block $c (result i32)
+    ///           (br_table $c $b (i32.mul (local.get $i) (i32.const 10))
+    ///                           (i32.and (local.get $i) (i32.const 2))))        ;; i % 4 == 2: 10i
+    ///         (br $b (i32.add (i32.const 1))))                                  ;; i % 4 == 0: 10i + 1
+    ///       (local.set $acc (i32.add (local.get $acc)))
+    ///       33000 x (nop)
+    ///       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    ///     (local.get $acc))
+    static var wideEntries: [UInt8] {
+        var body: [UInt8] = [0x01, 0x02, 0x7F, 0x03, 0x40, 0x02, 0x7F]
+        body += [UInt8](repeating: 0, count: 20).flatMap { _ in [0x41, 0x07] }
+        body += [0x20, 0x01, 0x20, 0x01, 0x41, 0x01, 0x71, 0x0D, 0x00, 0x1A]
+        body += [0x02, 0x7F, 0x20, 0x01, 0x41, 0x0A, 0x6C, 0x20, 0x01, 0x41, 0x02, 0x71, 0x0E, 0x01, 0x00, 0x01, 0x0B]
+        body += [0x41, 0x01, 0x6A, 0x0C, 0x00, 0x0B, 0x20, 0x02, 0x6A, 0x21, 0x02]
+        body += [UInt8](repeating: 0x01, count: 33000)
+        body += [0x20, 0x01, 0x41, 0x01, 0x6A, 0x22, 0x01, 0x20, 0x00, 0x49, 0x0D, 0x00, 0x0B, 0x20, 0x02, 0x0B]
+        func leb(_ n: Int) -> [UInt8] {
+            n < 0x80 ? [UInt8(n)] : [UInt8(n & 0x7F | 0x80)] + leb(n >> 7)
+        }
+        func section(_ id: UInt8, _ content: [UInt8]) -> [UInt8] { [id] + leb(content.count) + content }
+        let function = leb(body.count) + body
+        return [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]
+            + section(1, [0x01, 0x60, 0x01, 0x7F, 0x01, 0x7F]) + section(3, [0x01, 0x00])
+            + section(7, [0x01, 0x01, 0x66, 0x00, 0x00]) + section(10, [0x01] + function)
+    }
+
+    @Test(arguments: [Int.max, 1])
+    func wideEntriesRunLikeCompactOnes(fuel: Int) throws {
+        let n = 10
+        let (result, slices) = try runInSlices(Self.wideEntries, "f", n: n, fuel: fuel)
+        let expected = (0..<n).reduce(0) { $0 + ($1 & 1 == 1 ? $1 : $1 & 2 == 2 ? 10 * $1 : 10 * $1 + 1) }
+        #expect(result == UInt64(expected))
+        #expect(slices == (fuel == 1 ? n - 2 : 0))
+    }
+
     /// Local indices written in two bytes, as a producer may pad them, run with the
     /// handlers that take multi-byte indices; a module calling into that one runs with
     /// the one-byte set, and the calls and returns between them switch sets, also when

@@ -85,18 +85,24 @@ final class Fixture {
 
     var code: CodeInfo { module.functions[0].code! }
 
-    /// Every entry of function 0's side table, read back through the interpreter's API.
+    /// Every entry of function 0's side table (branch entries only), read back through the
+    /// interpreter's API. The entries end where the first wide payload begins.
     var entries: [SideTable.Entry] {
         let info = code
         guard let table = info.sideTable else { return [] }
         var result: [SideTable.Entry] = []
         var at = table
-        while at < table + Int(info.sideTableBytes) {
+        var end = table + Int(info.sideTableBytes)
+        while at < end {
             result.append(SideTable.entry(at: at))
-            at += SideTable.size(at: at)
+            if isWide(at) { end = min(end, at + Int(at.load(as: UInt32.self) - 1)) }
+            at += SideTable.branchSize
         }
         return result
     }
+
+    /// Whether the branch entry at `at` is wide.
+    func isWide(_ at: UnsafeRawPointer) -> Bool { at.load(as: UInt8.self) & 1 == 1 }
 
     /// Body offset of a pointer in function 0.
     func bodyOffset(_ pointer: UnsafeRawPointer) -> Int { pointer - module.functions[0].body.baseAddress! }

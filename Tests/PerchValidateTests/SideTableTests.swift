@@ -43,7 +43,7 @@ let v128: UInt8 = 0x7B
         #expect(f.entries == [entry(4, 4)])
     }
 
-    @Test func brTableEntriesShareAWidthAndDropWhatIsBeneath() throws {
+    @Test func brTableEntriesDropWhatIsBeneath() throws {
         // 0:locals 1:block i32 3:block i32 5:i32.const 1 7:i32.const 7 9:local.get 0
         // 11:br_table [0 1] 0  16:end 17:end 18:end
         let f = try Fixture(
@@ -122,8 +122,9 @@ let v128: UInt8 = 0x7B
         let body: [UInt8] = [0x00, 0x02, 0x40, 0x0C, 0x00] + [UInt8](repeating: 0x01, count: 40000) + [0x0B, 0x0B]
         let f = try Fixture(body: body)
         try f.validate()
-        #expect(f.entries == [entry(40003, 16)])
-        #expect(f.code.sideTableBytes == 16)
+        #expect(f.entries == [entry(40003, 4)])
+        #expect(f.isWide(f.code.sideTable!))
+        #expect(f.code.sideTableBytes == 20)
     }
 
     @Test func deepDropIsWide() throws {
@@ -132,18 +133,21 @@ let v128: UInt8 = 0x7B
             + [0x0C, 0x00, 0x0B, 0x0B]
         let f = try Fixture(body: body)
         try f.validate()
-        #expect(f.entries == [entry(3, 16, keep: 0, drop: 70)])
+        #expect(f.entries == [entry(3, 4, keep: 0, drop: 70)])
+        #expect(f.isWide(f.code.sideTable!))
         #expect(f.code.maxStackSlots == 70)
     }
 
     @Test func compactDropEndsAtFifteen() throws {
         // block; n x i32.const 0; br 0; end: drop n, a compact entry up to 15.
-        for (n, size) in [(15, 4), (16, 16)] {
+        for (n, wide) in [(15, false), (16, true)] {
             let body: [UInt8] = [0x00, 0x02, 0x40] + [UInt8](repeating: 0, count: n).flatMap { _ in [0x41, 0x00] }
                 + [0x0C, 0x00, 0x0B, 0x0B]
             let f = try Fixture(body: body)
             try f.validate()
-            #expect(f.entries == [entry(3, size, keep: 0, drop: n)])
+            #expect(f.entries == [entry(3, 4, keep: 0, drop: n)])
+            #expect(f.isWide(f.code.sideTable!) == wide)
+            #expect(f.code.sideTableBytes == (wide ? 20 : 4))
         }
     }
 
@@ -155,23 +159,17 @@ let v128: UInt8 = 0x7B
         try f.validate()
         let entries = f.entries
         #expect(entries.count == 300)
-        // Every entry lands just past the last one, wherever it is.
-        var position = 0
-        var sizes: [Int] = []
-        var at = f.code.sideTable!
-        for _ in 0..<300 {
-            sizes.append(SideTable.size(at: at))
-            at += SideTable.size(at: at)
-        }
-        let total = sizes.reduce(0, +)
+        // Every entry is 4 bytes and lands just past the last one: those more than 508 bytes
+        // before the end (the compact stpDelta's reach) are wide, the rest compact.
+        let table = f.code.sideTable!
         for (k, e) in entries.enumerated() {
-            #expect(position + e.stpDelta == total)
+            #expect(4 * k + e.stpDelta == 1200)
             #expect(e.pcDelta == 1204 - (5 + 4 * k))
-            position += sizes[k]
+            #expect(f.isWide(table + 4 * k) == (e.stpDelta > 508))
         }
-        #expect(sizes.first == 16)
-        #expect(sizes.last == 4)
-        #expect(total == Int(f.code.sideTableBytes))
+        let wide = entries.filter { $0.stpDelta > 508 }.count
+        #expect(wide == 173)
+        #expect(Int(f.code.sideTableBytes) == 1200 + 16 * wide)
     }
 
     @Test func sideTableFitsWhereScratchWas() throws {

@@ -131,9 +131,10 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 
 // An ordinary handler's `pending` is any value: the one received passes on, mostly in the
 // register it came in (a value made up for it costs an instruction per dispatch).
-#define PERCH_NEXT PERCH_TABLE[*(const uint8_t *)pc](PERCH_ARGUMENTS)
-#define PERCH_PENDING_NEXT(VALUE)                                                            \
-    PERCH_TABLE[256 + *(const uint8_t *)pc](PERCH_PENDING_ARGUMENTS(VALUE))
+// The next opcode's entry, ordinary or after a pending operand.
+#define PERCH_NEXT_INDEX (*(const uint8_t *)pc)
+#define PERCH_PENDING_INDEX (256 + *(const uint8_t *)pc)
+#define PERCH_NEXT PERCH_TABLE[PERCH_NEXT_INDEX](PERCH_ARGUMENTS)
 
 // The Swift handler of opcode XX, returning RESULT, and its call with the wrapper's state.
 #define PERCH_SWIFT_HANDLER(XX, RESULT)                                                      \
@@ -198,20 +199,31 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // where it goes was wrong far more often. 5 continues with the stack untouched, `tos`
 // kept instead of read back from `sp[-1]` (one load fewer a block, loop, else or inner
 // `end`). A handler's every path returns a constant, so these tests fold away.
-// Way N continues from a dispatch jump of its own.
-#define PERCH_WAY(N, NEXT)                                                                   \
+// Way N continues from a dispatch jump of its own, INDEX its table entry, ARGUMENTS what
+// the handler gets. Ways whose last instructions are alike (load the entry, jump) would be
+// merged by the compiler into one jump; an empty `asm` that claims to change the handler's
+// address, different for each way, keeps them apart at no cost in instructions (32-bit
+// ARM lets them merge: code size first).
+#if __SIZEOF_POINTER__ == 8
+#define PERCH_KEEP_APART(HANDLER, N) __asm__("" : "+r"(HANDLER) : "i"(N))
+#else
+#define PERCH_KEEP_APART(HANDLER, N)
+#endif
+#define PERCH_WAY(N, INDEX, ARGUMENTS)                                                       \
     if (way == N) {                                                                          \
-        __attribute__((musttail)) return NEXT;                                               \
+        PerchHandler next = PERCH_TABLE[INDEX];                                              \
+        PERCH_KEEP_APART(next, N);                                                           \
+        __attribute__((musttail)) return next(ARGUMENTS);                                    \
     }
 
 #define PERCH_BRANCHING_BODY(XX)                                                             \
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
-    PERCH_WAY(5, PERCH_NEXT)                                                                 \
+    PERCH_WAY(5, PERCH_NEXT_INDEX, PERCH_ARGUMENTS)                                          \
     PERCH_TOS_RELOAD                                                                         \
-    PERCH_WAY(1, PERCH_NEXT)                                                                 \
-    PERCH_WAY(2, PERCH_NEXT)                                                                 \
-    PERCH_WAY(3, PERCH_NEXT)
+    PERCH_WAY(1, PERCH_NEXT_INDEX, PERCH_ARGUMENTS)                                          \
+    PERCH_WAY(2, PERCH_NEXT_INDEX, PERCH_ARGUMENTS)                                          \
+    PERCH_WAY(3, PERCH_NEXT_INDEX, PERCH_ARGUMENTS)
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
@@ -229,11 +241,11 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = perch_op_##XX(                                            \
         &pc, &sp, &fp, PERCH_STP_ADDRESS, regs, &tos, second, &staged);                      \
-    PERCH_WAY(1, PERCH_PENDING_NEXT(staged))                                                 \
-    PERCH_WAY(2, PERCH_PENDING_NEXT(staged))                                                 \
-    PERCH_WAY(3, PERCH_PENDING_NEXT(staged))                                                 \
-    PERCH_WAY(6, PERCH_PENDING_NEXT(staged))                                                 \
-    PERCH_WAY(7, PERCH_PENDING_NEXT(staged))                                                 \
+    PERCH_WAY(1, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
+    PERCH_WAY(2, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
+    PERCH_WAY(3, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
+    PERCH_WAY(6, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
+    PERCH_WAY(7, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
     __attribute__((musttail)) return PERCH_NEXT;
 
 #define PERCH_PRODUCER(XX)                                                                   \
