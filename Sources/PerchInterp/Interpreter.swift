@@ -598,7 +598,7 @@ func opLocalTeeShort(
     // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
     if byte(pc) == 0x41 {
         stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
-        return Way.other
+        return Way.fourth
     }
     return Way.plain
 }
@@ -739,7 +739,8 @@ func opMemoryGrow(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp:
 
 // MARK: - Constants
 
-/// i32.const: the next instruction's pending operand.
+/// i32.const: the next instruction's pending operand (one from the side table continues
+/// from a dispatch jump of its own).
 @_silgen_name("perch_op_41") @inline(__always)
 func opI32Const(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
@@ -748,13 +749,13 @@ func opI32Const(
     if _fastPath(!SideTable.hasEntry(lebAt: pc + 1)) {
         stage(slot(UInt32(bitPattern: signedByte(byte(pc, 1)))), sp, &pending)
         pc += 2
-    } else {
-        stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
+        return Way.next
     }
-    return Way.next
+    stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
+    return Way.other
 }
 
-/// i64.const: the next instruction's pending operand.
+/// i64.const: as i32.const.
 @_silgen_name("perch_op_42") @inline(__always)
 func opI64Const(
     _ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: inout UInt64,
@@ -763,13 +764,13 @@ func opI64Const(
     if _fastPath(!SideTable.hasEntry(lebAt: pc + 1)) {
         stage(signedByteSlot(byte(pc, 1)), sp, &pending)
         pc += 2
-    } else {
-        let (value, length) = SideTable.immediate64(at: stp)
-        stage(value, sp, &pending)
-        pc += length
-        stp += SideTable.immediate64Size
+        return Way.next
     }
-    return Way.next
+    let (value, length) = SideTable.immediate64(at: stp)
+    stage(value, sp, &pending)
+    pc += length
+    stp += SideTable.immediate64Size
+    return Way.other
 }
 
 @_silgen_name("perch_op_43") @inline(__always)

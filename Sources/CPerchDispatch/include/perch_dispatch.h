@@ -199,31 +199,46 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // where it goes was wrong far more often. 5 continues with the stack untouched, `tos`
 // kept instead of read back from `sp[-1]` (one load fewer a block, loop, else or inner
 // `end`). A handler's every path returns a constant, so these tests fold away.
-// Way N continues from a dispatch jump of its own, INDEX its table entry, ARGUMENTS what
-// the handler gets. Ways whose last instructions are alike (load the entry, jump) would be
-// merged by the compiler into one jump; an empty `asm` that claims to change the handler's
-// address, different for each way, keeps them apart at no cost in instructions (32-bit
-// ARM lets them merge: code size first).
-#if __SIZEOF_POINTER__ == 8
-#define PERCH_KEEP_APART(HANDLER, N) __asm__("" : "+r"(HANDLER) : "i"(N))
-#else
-#define PERCH_KEEP_APART(HANDLER, N)
+// Way N continues from a dispatch jump of its own, to table entry INDEX with PENDING (a
+// variable) as the pending operand. Ways whose last instructions are alike (load the
+// entry, move the operands into their registers, jump) would be merged by the compiler
+// into one jump; an empty `asm` that claims to change the entry's address and the operands
+// in their argument registers, different for each way, keeps them apart at no cost in
+// instructions. The registers it names are `tos`'s and `pending`'s under `preserve_none`
+// (the 6th and 8th arguments); were they others, the operands would only move once more.
+// 32-bit ARM lets the ways merge: code size first.
+#if defined(__x86_64__)
+#define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER), "+S"(tos), "+c"(PENDING) : "i"(N))
+#elif defined(__aarch64__)
+#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
+    register uint64_t perch_tos __asm__("x25") = tos;                                        \
+    register uint64_t perch_pending __asm__("x27") = PENDING;                                \
+    __asm__("" : "+r"(HANDLER), "+r"(perch_tos), "+r"(perch_pending) : "i"(N));              \
+    tos = perch_tos;                                                                         \
+    PENDING = perch_pending
 #endif
-#define PERCH_WAY(N, INDEX, ARGUMENTS)                                                       \
+#if __SIZEOF_POINTER__ == 8
+#define PERCH_WAY(N, INDEX, PENDING)                                                         \
     if (way == N) {                                                                          \
         PerchHandler next = PERCH_TABLE[INDEX];                                              \
-        PERCH_KEEP_APART(next, N);                                                           \
-        __attribute__((musttail)) return next(ARGUMENTS);                                    \
+        PERCH_KEEP_APART(next, PENDING, N);                                                  \
+        __attribute__((musttail)) return next(PERCH_PENDING_ARGUMENTS(PENDING));             \
     }
+#else
+#define PERCH_WAY(N, INDEX, PENDING)                                                         \
+    if (way == N) {                                                                          \
+        __attribute__((musttail)) return PERCH_TABLE[INDEX](PERCH_ARGUMENTS);                \
+    }
+#endif
 
 #define PERCH_BRANCHING_BODY(XX)                                                             \
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
-    PERCH_WAY(5, PERCH_NEXT_INDEX, PERCH_ARGUMENTS)                                          \
+    PERCH_WAY(5, PERCH_NEXT_INDEX, pending)                                                  \
     PERCH_TOS_RELOAD                                                                         \
-    PERCH_WAY(1, PERCH_NEXT_INDEX, PERCH_ARGUMENTS)                                          \
-    PERCH_WAY(2, PERCH_NEXT_INDEX, PERCH_ARGUMENTS)                                          \
-    PERCH_WAY(3, PERCH_NEXT_INDEX, PERCH_ARGUMENTS)
+    PERCH_WAY(1, PERCH_NEXT_INDEX, pending)                                                  \
+    PERCH_WAY(2, PERCH_NEXT_INDEX, pending)                                                  \
+    PERCH_WAY(3, PERCH_NEXT_INDEX, pending)
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
@@ -241,11 +256,11 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = perch_op_##XX(                                            \
         &pc, &sp, &fp, PERCH_STP_ADDRESS, regs, &tos, second, &staged);                      \
-    PERCH_WAY(1, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
-    PERCH_WAY(2, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
-    PERCH_WAY(3, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
-    PERCH_WAY(6, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
-    PERCH_WAY(7, PERCH_PENDING_INDEX, PERCH_PENDING_ARGUMENTS(staged))                       \
+    PERCH_WAY(1, PERCH_PENDING_INDEX, staged)                                                \
+    PERCH_WAY(2, PERCH_PENDING_INDEX, staged)                                                \
+    PERCH_WAY(3, PERCH_PENDING_INDEX, staged)                                                \
+    PERCH_WAY(6, PERCH_PENDING_INDEX, staged)                                                \
+    PERCH_WAY(7, PERCH_PENDING_INDEX, staged)                                                \
     __attribute__((musttail)) return PERCH_NEXT;
 
 #define PERCH_PRODUCER(XX)                                                                   \
