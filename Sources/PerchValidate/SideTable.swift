@@ -91,12 +91,14 @@ public enum SideTable {
                 keep: Int((word >> 5) & 0x7),
                 drop: Int((word >> 1) & 0xF))
         }
-        let payload = stp + Int(word &- 1)
+        // The distance, keep and drop are bounded by the arena and the value stack, far
+        // below 2^31: no conversion here can overflow a 32-bit Int, so none is checked.
+        let payload = stp + Int(truncatingIfNeeded: word &- 1)
         return Entry(
             pcDelta: Int(Int32(bitPattern: (payload + 8).load(as: UInt32.self).littleEndian)),
             stpDelta: Int(Int32(bitPattern: (payload + 12).load(as: UInt32.self).littleEndian)),
-            keep: Int(payload.load(as: UInt32.self).littleEndian),
-            drop: Int((payload + 4).load(as: UInt32.self).littleEndian))
+            keep: Int(truncatingIfNeeded: payload.load(as: UInt32.self).littleEndian),
+            drop: Int(truncatingIfNeeded: (payload + 4).load(as: UInt32.self).littleEndian))
     }
 
     /// The entry at `stp` as `(pcDelta, stpDelta)` when it is compact and drops nothing,
