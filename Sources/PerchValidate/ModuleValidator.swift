@@ -79,18 +79,22 @@ public struct ModuleValidator {
             var table: UnsafeRawPointer? = nil
             var total = 0
             if count > 0 || runs > 0 {
-                // Placement, then the table (at most a wide branch's 4 + 16 bytes an entry)
-                // and the local slot map written below the scratch, then moved up to where
-                // the scratch began, so they outlive the scratch they were built from.
-                let maxEntryBytes = SideTable.branchSize &+ SideTable.widePayloadSize
-                let block = try takeHigh(arena, count &* (4 &+ maxEntryBytes) &+ mapBytes, errorOffset: bodyOffset)
-                let built = block + count &* 4
+                // Placement, then the table (its size known from the placement) and the
+                // local slot map written below the scratch, then moved up to where the
+                // scratch began, so they outlive the scratch they were built from.
+                var layout = SideTableLayout.Layout(streamBytes: 0, totalBytes: 0)
+                var placement: UnsafeMutablePointer<UInt32>? = nil
                 if count > 0 {
-                    let placement = block.bindMemory(to: UInt32.self, capacity: count)
-                    let layout = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
+                    let positions = try takeHigh(arena, count &* 4, errorOffset: bodyOffset)
+                        .bindMemory(to: UInt32.self, capacity: count)
+                    layout = SideTableLayout.layout(validator.branches.base, placement: positions, count: count)
+                    placement = positions
+                }
+                total = layout.totalBytes
+                let built = try takeHigh(arena, total &+ mapBytes, errorOffset: bodyOffset)
+                if let placement {
                     SideTableLayout.write(
                         validator.branches.base, placement: placement, count: count, layout: layout, to: built)
-                    total = layout.totalBytes
                 }
                 _ = validator.v128LocalRuns(
                     writingTo: (built + total).bindMemory(to: LocalSlotMap.Run.self, capacity: runs))
