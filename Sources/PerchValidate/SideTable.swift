@@ -32,7 +32,8 @@ import PerchDecode
 ///     sign-extending load instead of shifting it out of the word.
 ///
 ///     wide (bit 0 = 1): the word minus 1 is the distance in bytes from the entry to its
-///     payload, 16 bytes after the last entry of the table (no `stp` ever reaches them):
+///     16-byte payload, which lies after the table's last entry (no `stp` reaches it);
+///     stpDelta still counts from the entry's word, not from the payload:
 ///     +------------+------------+---------------+---------------+
 ///     | keep (u32) | drop (u32) | pcDelta (s32) | stpDelta (s32)|
 ///     +------------+------------+---------------+---------------+
