@@ -216,6 +216,8 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     __asm__("" : "+r"(HANDLER), "+r"(perch_tos), "+r"(perch_pending) : "i"(N));              \
     tos = perch_tos;                                                                         \
     PENDING = perch_pending
+#else
+#define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER) : "i"(N))
 #endif
 #if __SIZEOF_POINTER__ == 8
 #define PERCH_WAY(N, INDEX, PENDING)                                                         \
