@@ -82,20 +82,14 @@ public struct ModuleValidator {
                 // Placement, then the table (its size known from the placement) and the
                 // local slot map written below the scratch, then moved up to where the
                 // scratch began, so they outlive the scratch they were built from.
-                var layout = SideTableLayout.Layout(streamBytes: 0, totalBytes: 0)
-                var placement: UnsafeMutablePointer<UInt32>? = nil
-                if count > 0 {
-                    let positions = try takeHigh(arena, count &* 4, errorOffset: bodyOffset)
-                        .bindMemory(to: UInt32.self, capacity: count)
-                    layout = SideTableLayout.layout(validator.branches.base, placement: positions, count: count)
-                    placement = positions
-                }
+                // With no branches both are empty and nothing is written.
+                let placement = try takeHigh(arena, count &* 4, errorOffset: bodyOffset)
+                    .bindMemory(to: UInt32.self, capacity: count)
+                let layout = SideTableLayout.layout(validator.branches.base, placement: placement, count: count)
                 total = layout.totalBytes
                 let built = try takeHigh(arena, total &+ mapBytes, errorOffset: bodyOffset)
-                if let placement {
-                    SideTableLayout.write(
-                        validator.branches.base, placement: placement, count: count, layout: layout, to: built)
-                }
+                SideTableLayout.write(
+                    validator.branches.base, placement: placement, count: count, layout: layout, to: built)
                 _ = validator.v128LocalRuns(
                     writingTo: (built + total).bindMemory(to: LocalSlotMap.Run.self, capacity: runs))
                 arena.reset(to: mark)
