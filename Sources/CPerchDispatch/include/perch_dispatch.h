@@ -207,7 +207,9 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // instructions. The registers it names are `tos`'s and `pending`'s under `preserve_none`
 // (the 6th and 8th arguments); were they others, the operands would only move once more.
 // 32-bit ARM lets the ways merge: code size first.
-#if defined(__x86_64__)
+#if __SIZEOF_POINTER__ != 8
+#define PERCH_KEEP_APART(HANDLER, PENDING, N)
+#elif defined(__x86_64__)
 #define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER), "+S"(tos), "+c"(PENDING) : "i"(N))
 #elif defined(__aarch64__)
 #define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
@@ -219,19 +221,12 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 #else
 #define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER) : "i"(N))
 #endif
-#if __SIZEOF_POINTER__ == 8
 #define PERCH_WAY(N, INDEX, PENDING)                                                         \
     if (way == N) {                                                                          \
         PerchHandler next = PERCH_TABLE[INDEX];                                              \
         PERCH_KEEP_APART(next, PENDING, N);                                                  \
         __attribute__((musttail)) return next(PERCH_PENDING_ARGUMENTS(PENDING));             \
     }
-#else
-#define PERCH_WAY(N, INDEX, PENDING)                                                         \
-    if (way == N) {                                                                          \
-        __attribute__((musttail)) return PERCH_TABLE[INDEX](PERCH_ARGUMENTS);                \
-    }
-#endif
 
 #define PERCH_BRANCHING_BODY(XX)                                                             \
     uint8_t way;                                                                             \
