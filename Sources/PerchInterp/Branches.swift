@@ -43,6 +43,8 @@ import PerchValidate
 enum Way {
     static let stop: UInt8 = 0
     static let next: UInt8 = 1
+    /// In a branching handler, a taken branch only: its dispatch moves pc before it reads
+    /// the opcode there (PERCH_MOVED_PC in perch_dispatch.h).
     static let branch: UInt8 = 2
     static let other: UInt8 = 3
     static let plain: UInt8 = 4

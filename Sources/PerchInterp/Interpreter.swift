@@ -480,12 +480,14 @@ func opLocalGetShort(
         withIndex(&pc, after: 1) { stage(fp[$0], sp, &pending) }
         return Way.next
     }
-    let value = fp[Int(index)]
     // The hints lay the handler out for the CPU's front end: a plain local.get (a third of
     // them) runs straight through to its dispatch, and each fused path is one taken
-    // branch away, with a dispatch of its own (docs/interpreter.md, "Session 11").
+    // branch away, with a dispatch of its own (docs/interpreter.md, "Session 11"). Each
+    // path reads the local itself: read once for all, it went to a register other than
+    // `pending`'s and moved there, two instructions more on a plain local.get.
     let following = byte(pc, 2)
     if _slowPath(following == 0x41) {
+        let value = fp[Int(index)]
         // An i32.add or i32.sub after a one-byte constant takes it as its second operand.
         if _fastPath(!SideTable.hasEntry(lebAt: pc + 3)) {
             let k = smallConstantBits(at: pc + 2)
@@ -507,13 +509,13 @@ func opLocalGetShort(
             return Way.fourth
         }
         // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
-        pc += 2
         push(&sp, value)
         tos = value
-        stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
+        stage(slot(takeImmediate32(after: 2, &pc, &stp)), sp, &pending)
         return Way.fifth
     }
     if _slowPath(following == 0x20), let next = localIndex(at: pc + 2, oneByteIndices: oneByteIndices) {
+        let value = fp[Int(index)]
         push(&sp, value)
         tos = value
         stage(fp[next], sp, &pending)
@@ -521,7 +523,7 @@ func opLocalGetShort(
         return Way.other
     }
     pc += 2
-    stage(value, sp, &pending)
+    stage(fp[Int(index)], sp, &pending)
     return Way.next
 }
 
@@ -549,7 +551,7 @@ func opLocalSetShort(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ s
     if let next = localGet(at: pc + 2, oneByteIndices: oneByteIndices) {
         sp[-1] = fp[next]
         pc += 4
-        return Way.branch
+        return Way.other  // not `branch`, whose pc moves before its dispatch (PERCH_MOVED_PC)
     }
     sp -= 1
     pc += 2
@@ -589,17 +591,17 @@ func opLocalTeeShort(
         pc += 4
         return Way.branch
     }
-    if byte(pc, 2) == 0x41 && !SideTable.hasEntry(lebAt: pc + 3) {
-        stage(slot(u32(smallConstantBits(at: pc + 2))), sp, &pending)
-        pc += 4
-        return Way.other
-    }
-    pc += 2
-    // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
-    if byte(pc) == 0x41 {
-        stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
+    if byte(pc, 2) == 0x41 {
+        if !SideTable.hasEntry(lebAt: pc + 3) {
+            stage(slot(u32(smallConstantBits(at: pc + 2))), sp, &pending)
+            pc += 4
+            return Way.other
+        }
+        // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
+        stage(slot(takeImmediate32(after: 2, &pc, &stp)), sp, &pending)
         return Way.fourth
     }
+    pc += 2
     return Way.plain
 }
 

@@ -202,27 +202,58 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // Way N continues from a dispatch jump of its own, to table entry INDEX with PENDING (a
 // variable) as the pending operand. Ways whose last instructions are alike (load the
 // entry, move the operands into their registers, jump) would be merged by the compiler
-// into one jump; an empty `asm` that claims to change the entry's address and the operands
+// into one jump; an empty `asm` that claims to change the entry's address and the values
 // in their argument registers, different for each way, keeps them apart at no cost in
-// instructions. The registers it names are `tos`'s and `pending`'s under `preserve_none`
-// (the 6th and 8th arguments); were they others, the operands would only move once more.
-// 32-bit ARM lets the ways merge: code size first.
-#if __SIZEOF_POINTER__ != 8
-#define PERCH_KEEP_APART(HANDLER, PENDING, N)
-#elif defined(__x86_64__)
-#define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER), "+S"(tos), "+c"(PENDING) : "i"(N))
+// instructions. It names every register that a way's last instructions may still move a
+// value into: pc's, sp's, tos's and pending's under `preserve_none` (the 1st, 2nd, 6th and
+// 8th arguments). Naming fewer let a move stay after it, and two ways ending in the same
+// move merged (local.get's plain path and its constant-and-add path; a taken and a
+// fall-through `br_if`). 32-bit ARM lets the ways merge: code size first.
+//
+// A taken branch reads its target's opcode at pc + delta. Left to itself, the compiler
+// folds that sum into the load's address and computes it a second time into pc's
+// register (a `lea` and a `mov` where an `add` does); PERCH_MOVED_PC, an empty `asm` that
+// claims to change pc in its register, has pc moved first and the opcode read from there.
+#if __SIZEOF_POINTER__ == 8
+#if defined(__x86_64__)
+#define PERCH_PC_REGISTER "r12"
+#define PERCH_SP_REGISTER "r13"
+// `tos` and `pending` by constraint letters: as register variables, they were moved
+// through a third register on some producers' paths.
+#define PERCH_KEEP_OPERANDS(HANDLER, PENDING, N)                                             \
+    __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+S"(tos), "+c"(PENDING) : "i"(N))
 #elif defined(__aarch64__)
-#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
+#define PERCH_PC_REGISTER "x20"
+#define PERCH_SP_REGISTER "x21"
+#define PERCH_KEEP_OPERANDS(HANDLER, PENDING, N)                                             \
     register uint64_t perch_tos __asm__("x25") = tos;                                        \
     register uint64_t perch_pending __asm__("x27") = PENDING;                                \
-    __asm__("" : "+r"(HANDLER), "+r"(perch_tos), "+r"(perch_pending) : "i"(N));              \
+    __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+r"(perch_tos), "+r"(perch_pending) \
+            : "i"(N));                                                                       \
     tos = perch_tos;                                                                         \
     PENDING = perch_pending
-#else
-#define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER) : "i"(N))
 #endif
-#define PERCH_WAY(N, INDEX, PENDING)                                                         \
+#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
+    register PerchCode perch_pc __asm__(PERCH_PC_REGISTER) = pc;                             \
+    register PerchSlots perch_sp __asm__(PERCH_SP_REGISTER) = sp;                            \
+    PERCH_KEEP_OPERANDS(HANDLER, PENDING, N);                                                \
+    pc = perch_pc;                                                                           \
+    sp = perch_sp
+#define PERCH_MOVED_PC                                                                       \
+    {                                                                                        \
+        register PerchCode perch_moved __asm__(PERCH_PC_REGISTER) = pc;                      \
+        __asm__("" : "+r"(perch_moved));                                                     \
+        pc = perch_moved;                                                                    \
+    }
+#else
+#define PERCH_KEEP_APART(HANDLER, PENDING, N)
+#define PERCH_MOVED_PC
+#endif
+#define PERCH_WAY(N, INDEX, PENDING) PERCH_WAY_AFTER(, N, INDEX, PENDING)
+// The same, after BEFORE.
+#define PERCH_WAY_AFTER(BEFORE, N, INDEX, PENDING)                                           \
     if (way == N) {                                                                          \
+        BEFORE                                                                               \
         PerchHandler next = PERCH_TABLE[INDEX];                                              \
         PERCH_KEEP_APART(next, PENDING, N);                                                  \
         __attribute__((musttail)) return next(PERCH_PENDING_ARGUMENTS(PENDING));             \
@@ -234,7 +265,7 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     PERCH_WAY(5, PERCH_NEXT_INDEX, pending)                                                  \
     PERCH_TOS_RELOAD                                                                         \
     PERCH_WAY(1, PERCH_NEXT_INDEX, pending)                                                  \
-    PERCH_WAY(2, PERCH_NEXT_INDEX, pending)                                                  \
+    PERCH_WAY_AFTER(PERCH_MOVED_PC, 2, PERCH_NEXT_INDEX, pending)                            \
     PERCH_WAY(3, PERCH_NEXT_INDEX, pending)
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
