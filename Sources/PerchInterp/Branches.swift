@@ -54,6 +54,9 @@ enum Way {
     /// A producer's fourth and fifth ways of continuing with a staged operand.
     static let fourth: UInt8 = 6
     static let fifth: UInt8 = 7
+    /// Continue after the LEB128 at pc, a label or block type of two bytes or more, which
+    /// a handler of its own steps over (`perch_skip_leb` in perch_dispatch.h).
+    static let afterLEB: UInt8 = 8
 }
 
 /// `br_if` at `pc`, its condition `taken` already popped. Out of fuel on a back-edge, the
@@ -63,10 +66,7 @@ enum Way {
     _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> UInt8 {
-    guard taken else {
-        fallThrough(&pc, &stp)
-        return Way.next
-    }
+    guard taken else { return fallThrough(&pc, &stp) }
     guard takeBranch(&pc, &stp, &sp, regs) else { return stopAtBrIf(pc, stp, sp, fp, regs) }
     return Way.branch
 }
@@ -93,10 +93,18 @@ enum Way {
 }
 
 /// Steps past an untaken `br_if` or into an `if`'s then-arm at `pc`, and past its entry.
-@inline(__always) func fallThrough(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) {
-    pc += 1
-    skipLEB(&pc)
+@inline(__always) func fallThrough(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) -> UInt8 {
     stp += SideTable.branchSize
+    return stepPastLEB(at: 1, &pc, then: Way.next)
+}
+
+/// Steps `pc` past the one-byte LEB128 `offset` bytes on and returns `way`; a longer one
+/// is left to `Way.afterLEB`, `pc` at its first byte.
+@inline(__always) func stepPastLEB(at offset: Int, _ pc: inout UnsafeRawPointer, then way: UInt8) -> UInt8 {
+    pc += offset
+    if _slowPath(pc.load(as: UInt8.self) >= 0x80) { return Way.afterLEB }
+    pc += 1
+    return way
 }
 
 /// Out of fuel at a taken `br_if`: its condition goes back on the stack and the run stops
@@ -113,10 +121,7 @@ enum Way {
 /// `if` at `pc`, its condition already popped: into the then-arm, or to the else-arm or
 /// past `end`.
 @inline(__always) func enterIf(_ condition: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) -> UInt8 {
-    if condition {
-        fallThrough(&pc, &stp)
-        return Way.next
-    }
+    if condition { return fallThrough(&pc, &stp) }
     jumpForward(&pc, &stp)
     return Way.branch
 }

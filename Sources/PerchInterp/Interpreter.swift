@@ -140,9 +140,7 @@ func opNop(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout 
 /// block and loop: their branches come from the side table.
 @_silgen_name("perch_op_02") @inline(__always)
 func opBlock(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
-    pc += 1
-    skipLEB(&pc)
-    return Way.unmoved
+    stepPastLEB(at: 1, &pc, then: Way.unmoved)
 }
 
 @_silgen_name("perch_op_04") @inline(__always)

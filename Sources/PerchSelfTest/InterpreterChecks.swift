@@ -84,6 +84,7 @@ func interpreterChecks(_ t: inout SelfTest) {
     t.check(sliced.slices == 10, "fuel 100 suspends and resumes the 999 back-edges in 10 slices")
     t.check(call("nearest", [Double(2.5).bitPattern]).0 == Double(2).bitPattern, "f64.nearest(2.5) = 2 (ties to even)")
     hugeFrameCheck(&t)
+    paddedLabelsCheck(&t)
 }
 
 /// (module
@@ -99,31 +100,66 @@ private let hugeFrameModule: [UInt8] = [
 
 private func hugeFrameCheck(_ t: inout SelfTest) {
     let name = "huge frame"
-    let arena: Arena
-    let machine: Machine
-    do throws(ArenaError) {
-        arena = try Arena(capacity: 32 * 1024)
-        machine = try Machine(arena: arena, valueStackSlots: 512, callDepth: 8)
-    } catch {
-        return t.fail(error.message)
-    }
-    let module: Module
-    do throws(ModuleError) {
-        module = try loadModule(hugeFrameModule, into: arena)
-    } catch {
-        return t.fail("\(name): \(error.message)")
-    }
-    let instance: Instance
-    do throws(InstantiationError) {
-        instance = try Instance.instantiate(module, in: arena, linker: Linker(), machine: machine)
-    } catch {
-        return t.fail("\(name): \(error.message)")
-    }
+    guard let (instance, machine) = instantiated(hugeFrameModule, name, arenaBytes: 32 * 1024, slots: 512, &t) else { return }
     guard let function = instance.exportedFunction(NameBytes("call_big")) else { return t.fail("\(name): no export") }
     do throws(Trap) {
         _ = try machine.invoke(function, arguments: UnsafeBufferPointer(start: nil, count: 0))
         t.fail("\(name): the call ran")
     } catch {
         t.check(error.kind == .callStackExhausted, "a call of a 2^29-slot frame is refused (call stack exhausted)")
+    }
+}
+
+/// Labels and block types padded to two bytes (`Way.afterLEB`), from PerchInterpTests'
+/// `paddedLabels`, whose comment gives the function: f(12) = 8848.
+private let paddedLabelsModule: [UInt8] = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x09, 0x02, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, 0x0a, 0x5a,
+    0x01, 0x58, 0x01, 0x02, 0x7f, 0x03, 0x81, 0x00, 0x02, 0x81, 0x00, 0x20, 0x01, 0x41, 0x04, 0x71,
+    0x0d, 0x80, 0x00, 0x20, 0x02, 0x41, 0xe8, 0x07, 0x6a, 0x21, 0x02, 0x0b, 0x20, 0x01, 0x41, 0x01,
+    0x71, 0x04, 0x81, 0x00, 0x20, 0x02, 0x41, 0x03, 0x6a, 0x21, 0x02, 0x05, 0x20, 0x02, 0x41, 0x05,
+    0x6a, 0x21, 0x02, 0x0b, 0x02, 0x81, 0x00, 0x20, 0x01, 0x41, 0x03, 0x70, 0x45, 0x0d, 0x80, 0x00,
+    0x20, 0x02, 0x41, 0xe4, 0x00, 0x6a, 0x21, 0x02, 0x0b, 0x20, 0x01, 0x41, 0x01, 0x6a, 0x22, 0x01,
+    0x20, 0x00, 0x49, 0x0d, 0x80, 0x00, 0x0b, 0x20, 0x02, 0x0b,
+]
+
+private func paddedLabelsCheck(_ t: inout SelfTest) {
+    let name = "padded labels"
+    guard let (instance, machine) = instantiated(paddedLabelsModule, name, arenaBytes: 16 * 1024, slots: 64, &t) else { return }
+    guard let function = instance.exportedFunction(NameBytes("f")) else { return t.fail("\(name): no export") }
+    do throws(Trap) {
+        _ = try [UInt64(12)].withUnsafeBufferPointer { args throws(Trap) in try machine.invoke(function, arguments: args) }
+        t.check(machine.results.first == 8848, "labels and block types of two bytes are stepped over: f(12) = 8848")
+    } catch {
+        t.fail("\(name): \(error.kind)")
+    }
+}
+
+/// The module `bytes` loaded and instantiated in an arena of its own; nil after recording
+/// why not for the check `name`.
+private func instantiated(
+    _ bytes: [UInt8], _ name: String, arenaBytes: Int, slots: Int, _ t: inout SelfTest
+) -> (Instance, Machine)? {
+    let arena: Arena
+    let machine: Machine
+    do throws(ArenaError) {
+        arena = try Arena(capacity: arenaBytes)
+        machine = try Machine(arena: arena, valueStackSlots: slots, callDepth: 8)
+    } catch {
+        t.fail(error.message)
+        return nil
+    }
+    let module: Module
+    do throws(ModuleError) {
+        module = try loadModule(bytes, into: arena)
+    } catch {
+        t.fail("\(name): \(error.message)")
+        return nil
+    }
+    do throws(InstantiationError) {
+        return (try Instance.instantiate(module, in: arena, linker: Linker(), machine: machine), machine)
+    } catch {
+        t.fail("\(name): \(error.message)")
+        return nil
     }
 }

@@ -214,6 +214,11 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // folds that sum into the load's address and computes it a second time into pc's
 // register (a `lea` and a `mov` where an `add` does); PERCH_MOVED_PC, an empty `asm` that
 // claims to change pc in its register, has pc moved first and the opcode read from there.
+// PERCH_MOVED_SP does the same for sp before a branching handler reloads the top from
+// memory (ways 1 and 2: br_if, if and the tests popped their condition), which the
+// compiler otherwise read through the old sp kept in a second register. Not before way
+// 3's reload: that value was just stored, and the compiler forwards it only while it
+// sees that the address is the same.
 #if __SIZEOF_POINTER__ == 8
 #if defined(__x86_64__)
 #define PERCH_PC_REGISTER "r12"
@@ -245,9 +250,16 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
         __asm__("" : "+r"(perch_moved));                                                     \
         pc = perch_moved;                                                                    \
     }
+#define PERCH_MOVED_SP                                                                       \
+    {                                                                                        \
+        register PerchSlots perch_moved __asm__(PERCH_SP_REGISTER) = sp;                     \
+        __asm__("" : "+r"(perch_moved));                                                     \
+        sp = perch_moved;                                                                    \
+    }
 #else
 #define PERCH_KEEP_APART(HANDLER, PENDING, N)
 #define PERCH_MOVED_PC
+#define PERCH_MOVED_SP
 #endif
 #define PERCH_WAY(N, INDEX, PENDING) PERCH_WAY_AFTER(, N, INDEX, PENDING)
 // The same, after BEFORE.
@@ -259,14 +271,27 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
         __attribute__((musttail)) return next(PERCH_PENDING_ARGUMENTS(PENDING));             \
     }
 
+// Way 8 continues after a label or block type of two bytes or more at pc, stepped over
+// by a handler of its own: a loop that stepped over it in block, if, br_if and the tests
+// kept pc in a second register on their every path, and such an immediate is rare (a
+// label 128 blocks out, a block type with a type index above 63).
+__attribute__((noinline)) static PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_skip_leb(PERCH_PARAMETERS) {
+    while (*(const uint8_t *)pc >= 0x80) pc = (const uint8_t *)pc + 1;
+    pc = (const uint8_t *)pc + 1;
+    PERCH_TOS_RELOAD
+    __attribute__((musttail)) return PERCH_NEXT;
+}
+
 #define PERCH_BRANCHING_BODY(XX)                                                             \
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
     PERCH_WAY(5, PERCH_NEXT_INDEX, pending)                                                  \
-    PERCH_TOS_RELOAD                                                                         \
-    PERCH_WAY(1, PERCH_NEXT_INDEX, pending)                                                  \
-    PERCH_WAY_AFTER(PERCH_MOVED_PC, 2, PERCH_NEXT_INDEX, pending)                            \
-    PERCH_WAY(3, PERCH_NEXT_INDEX, pending)
+    if (way == 8) {                                                                          \
+        __attribute__((musttail)) return perch_skip_leb(PERCH_ARGUMENTS);                    \
+    }                                                                                        \
+    PERCH_WAY_AFTER(PERCH_MOVED_SP PERCH_TOS_RELOAD, 1, PERCH_NEXT_INDEX, pending)           \
+    PERCH_WAY_AFTER(PERCH_MOVED_SP PERCH_TOS_RELOAD PERCH_MOVED_PC, 2, PERCH_NEXT_INDEX, pending) \
+    PERCH_WAY_AFTER(PERCH_TOS_RELOAD, 3, PERCH_NEXT_INDEX, pending)
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
