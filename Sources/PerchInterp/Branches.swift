@@ -1,3 +1,4 @@
+import CPerchDispatch
 import PerchValidate
 
 // Branches of the interpreter through the side table (see `SideTable` for the format),
@@ -42,9 +43,10 @@ import PerchValidate
 /// `fifth`, or `plain` when it staged none.
 enum Way {
     static let stop: UInt8 = 0
+    /// In a branching handler `next` and `branch` reload the top from memory, `other`
+    /// takes the value the handler has just stored there (PERCH_SETTLED in
+    /// perch_dispatch.h).
     static let next: UInt8 = 1
-    /// In a branching handler, a taken branch only: its dispatch moves pc before it reads
-    /// the opcode there (PERCH_MOVED_PC in perch_dispatch.h).
     static let branch: UInt8 = 2
     static let other: UInt8 = 3
     static let plain: UInt8 = 4
@@ -57,6 +59,9 @@ enum Way {
     /// Continue after the LEB128 at pc, a label or block type of two bytes or more, which
     /// a handler of its own steps over (`perch_skip_leb` in perch_dispatch.h).
     static let afterLEB: UInt8 = 8
+    /// `next` and `branch` after a test and an `i32.eqz` (`afterEqz`).
+    static let nextAfterEqz: UInt8 = 9
+    static let branchAfterEqz: UInt8 = 10
 }
 
 /// `br_if` at `pc`, its condition `taken` already popped. Out of fuel on a back-edge, the
@@ -159,13 +164,20 @@ enum Way {
     pc += 1
     switch pc.load(as: UInt8.self) {
     case 0x0D:
-        return branchIf(!test(), &pc, &stp, &sp, fp, regs)
+        return afterEqz(branchIf(!test(), &pc, &stp, &sp, fp, regs))
     case 0x04:
-        return enterIf(!test(), &pc, &stp)
+        return afterEqz(enterIf(!test(), &pc, &stp))
     default:
         push(&sp, test() ? 0 : 1)
         return Way.other
     }
+}
+
+/// The way of a branch after a test and an `i32.eqz`: a jump of its own for each, so that
+/// the compiler does not join paths that fall through or branch one byte apart (a register
+/// holding the difference on both).
+@inline(__always) func afterEqz(_ way: UInt8) -> UInt8 {
+    way == Way.next ? Way.nextAfterEqz : way == Way.branch ? Way.branchAfterEqz : way
 }
 
 /// An integer comparison of the top two operands (`second` and `tos`), consumed by a
@@ -175,8 +187,9 @@ enum Way {
     _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
 ) -> UInt8 {
-    sp -= 2
-    pc += 1
+    // Settled (perch_dispatch.h): every path reads on from the new pc and sp.
+    sp = perch_settled_sp(sp - 2)
+    pc = perch_settled_pc(pc + 1)
     return consume({ test(operand(second), operand(tos)) }, &pc, &stp, &sp, fp, regs)
 }
 
@@ -186,7 +199,8 @@ enum Way {
     _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T
 ) -> UInt8 {
-    sp -= 1
-    pc += 1
+    // Settled (perch_dispatch.h): every path reads on from the new pc and sp.
+    sp = perch_settled_sp(sp - 1)
+    pc = perch_settled_pc(pc + 1)
     return consume({ operand(tos) == 0 }, &pc, &stp, &sp, fp, regs)
 }

@@ -226,7 +226,7 @@ func opBr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout C
 
 @_silgen_name("perch_op_0D") @inline(__always)
 func opBrIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
-    sp -= 1
+    sp = perch_settled_sp(sp - 1)  // every path reads on from the new sp (perch_dispatch.h)
     return branchIf(u32(tos) != 0, &pc, &stp, &sp, fp, regs)
 }
 
@@ -549,7 +549,7 @@ func opLocalSetShort(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ s
     if let next = localGet(at: pc + 2, oneByteIndices: oneByteIndices) {
         sp[-1] = fp[next]
         pc += 4
-        return Way.other  // not `branch`, whose pc moves before its dispatch (PERCH_MOVED_PC)
+        return Way.other  // not `branch`, whose sp and pc are settled first (PERCH_SETTLED)
     }
     sp -= 1
     pc += 2

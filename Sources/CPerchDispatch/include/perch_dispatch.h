@@ -198,7 +198,9 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // through lead to different opcodes; with one jump for both, the CPU's prediction of
 // where it goes was wrong far more often. 5 continues with the stack untouched, `tos`
 // kept instead of read back from `sp[-1]` (one load fewer a block, loop, else or inner
-// `end`). A handler's every path returns a constant, so these tests fold away.
+// `end`). 9 and 10 are 1 and 2 after a test and an `i32.eqz` (`afterEqz`). 8 continues
+// after a multi-byte immediate (`perch_skip_leb`). A handler's every path returns a
+// constant, so these tests fold away.
 // Way N continues from a dispatch jump of its own, to table entry INDEX with PENDING (a
 // variable) as the pending operand. Ways whose last instructions are alike (load the
 // entry, move the operands into their registers, jump) would be merged by the compiler
@@ -209,16 +211,6 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // 8th arguments). Naming fewer let a move stay after it, and two ways ending in the same
 // move merged (local.get's plain path and its constant-and-add path; a taken and a
 // fall-through `br_if`). 32-bit ARM lets the ways merge: code size first.
-//
-// A taken branch reads its target's opcode at pc + delta. Left to itself, the compiler
-// folds that sum into the load's address and computes it a second time into pc's
-// register (a `lea` and a `mov` where an `add` does); PERCH_MOVED_PC, an empty `asm` that
-// claims to change pc in its register, has pc moved first and the opcode read from there.
-// PERCH_MOVED_SP does the same for sp before a branching handler reloads the top from
-// memory (ways 1 and 2: br_if, if and the tests popped their condition), which the
-// compiler otherwise read through the old sp kept in a second register. Not before way
-// 3's reload: that value was just stored, and the compiler forwards it only while it
-// sees that the address is the same.
 #if __SIZEOF_POINTER__ == 8
 #if defined(__x86_64__)
 #define PERCH_PC_REGISTER "r12"
@@ -244,22 +236,8 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     PERCH_KEEP_OPERANDS(HANDLER, PENDING, N);                                                \
     pc = perch_pc;                                                                           \
     sp = perch_sp
-#define PERCH_MOVED_PC                                                                       \
-    {                                                                                        \
-        register PerchCode perch_moved __asm__(PERCH_PC_REGISTER) = pc;                      \
-        __asm__("" : "+r"(perch_moved));                                                     \
-        pc = perch_moved;                                                                    \
-    }
-#define PERCH_MOVED_SP                                                                       \
-    {                                                                                        \
-        register PerchSlots perch_moved __asm__(PERCH_SP_REGISTER) = sp;                     \
-        __asm__("" : "+r"(perch_moved));                                                     \
-        sp = perch_moved;                                                                    \
-    }
 #else
 #define PERCH_KEEP_APART(HANDLER, PENDING, N)
-#define PERCH_MOVED_PC
-#define PERCH_MOVED_SP
 #endif
 #define PERCH_WAY(N, INDEX, PENDING) PERCH_WAY_AFTER(, N, INDEX, PENDING)
 // The same, after BEFORE.
@@ -271,10 +249,43 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
         __attribute__((musttail)) return next(PERCH_PENDING_ARGUMENTS(PENDING));             \
     }
 
-// Way 8 continues after a label or block type of two bytes or more at pc, stepped over
-// by a handler of its own: a loop that stepped over it in block, if, br_if and the tests
-// kept pc in a second register on their every path, and such an immediate is rare (a
-// label 128 blocks out, a block type with a type index above 63).
+// pc and sp where they were moved to, in their argument registers: an empty `asm` that
+// claims to change the value there. A handler that moves pc and then reads the opcode at
+// the new pc, left to itself, let the compiler fold the step into the load's address
+// and compute the sum a second time into pc's register, the old pc kept in a second
+// register until then (a `lea` and a `mov` where an `add` does, or a `mov` on entry); the
+// same for sp and a load of the new top. Called where a handler's every path has moved
+// them (a test or br_if popping its operands), and by the wrappers in the ways that move
+// pc and reload the top from memory (ways 1, 2, 9, 10 of a branching handler). Not before
+// way 3's reload: that value was just stored, and the compiler forwards it only while it
+// sees that the address is the same.
+static inline __attribute__((always_inline)) PerchCode perch_settled_pc(PerchCode pc) {
+#ifdef PERCH_PC_REGISTER
+    register PerchCode perch_moved __asm__(PERCH_PC_REGISTER) = pc;
+    __asm__("" : "+r"(perch_moved));
+    return perch_moved;
+#else
+    return pc;
+#endif
+}
+static inline __attribute__((always_inline)) PerchSlots perch_settled_sp(PerchSlots sp) {
+#ifdef PERCH_SP_REGISTER
+    register PerchSlots perch_moved __asm__(PERCH_SP_REGISTER) = sp;
+    __asm__("" : "+r"(perch_moved));
+    return perch_moved;
+#else
+    return sp;
+#endif
+}
+#define PERCH_SETTLED                                                                        \
+    sp = perch_settled_sp(sp);                                                               \
+    PERCH_TOS_RELOAD                                                                         \
+    pc = perch_settled_pc(pc);
+
+// A label or block type of two bytes or more at pc, stepped over by a handler of its own
+// (way 8): a loop that stepped over it in block, if, br_if and the tests kept pc in a
+// second register on their every path, and such an immediate is rare (a label 128 blocks
+// out, a block type with a type index above 63).
 __attribute__((noinline)) static PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_skip_leb(PERCH_PARAMETERS) {
     while (*(const uint8_t *)pc >= 0x80) pc = (const uint8_t *)pc + 1;
     pc = (const uint8_t *)pc + 1;
@@ -289,9 +300,11 @@ __attribute__((noinline)) static PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch
     if (way == 8) {                                                                          \
         __attribute__((musttail)) return perch_skip_leb(PERCH_ARGUMENTS);                    \
     }                                                                                        \
-    PERCH_WAY_AFTER(PERCH_MOVED_SP PERCH_TOS_RELOAD, 1, PERCH_NEXT_INDEX, pending)           \
-    PERCH_WAY_AFTER(PERCH_MOVED_SP PERCH_TOS_RELOAD PERCH_MOVED_PC, 2, PERCH_NEXT_INDEX, pending) \
-    PERCH_WAY_AFTER(PERCH_TOS_RELOAD, 3, PERCH_NEXT_INDEX, pending)
+    PERCH_WAY_AFTER(PERCH_SETTLED, 1, PERCH_NEXT_INDEX, pending)                             \
+    PERCH_WAY_AFTER(PERCH_SETTLED, 2, PERCH_NEXT_INDEX, pending)                             \
+    PERCH_WAY_AFTER(PERCH_TOS_RELOAD, 3, PERCH_NEXT_INDEX, pending)                          \
+    PERCH_WAY_AFTER(PERCH_SETTLED, 9, PERCH_NEXT_INDEX, pending)                             \
+    PERCH_WAY_AFTER(PERCH_SETTLED, 10, PERCH_NEXT_INDEX, pending)
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
