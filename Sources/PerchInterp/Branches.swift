@@ -188,8 +188,9 @@ enum Way {
     _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
 ) -> UInt8 {
     // Settled (perch_dispatch.h): every path reads on from the new pc and sp.
-    sp = perch_settled_sp(sp - 2)
-    pc = perch_settled_pc(pc + 1)
+    sp -= 2
+    pc += 1
+    perch_settle(&pc, &sp)
     return consume({ test(operand(second), operand(tos)) }, &pc, &stp, &sp, fp, regs)
 }
 
@@ -200,7 +201,8 @@ enum Way {
     _ operand: (UInt64) -> T
 ) -> UInt8 {
     // Settled (perch_dispatch.h): every path reads on from the new pc and sp.
-    sp = perch_settled_sp(sp - 1)
-    pc = perch_settled_pc(pc + 1)
+    sp -= 1
+    pc += 1
+    perch_settle(&pc, &sp)
     return consume({ operand(tos) == 0 }, &pc, &stp, &sp, fp, regs)
 }

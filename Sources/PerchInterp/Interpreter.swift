@@ -226,7 +226,8 @@ func opBr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout C
 
 @_silgen_name("perch_op_0D") @inline(__always)
 func opBrIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
-    sp = perch_settled_sp(sp - 1)  // every path reads on from the new sp (perch_dispatch.h)
+    sp -= 1
+    perch_settle(&pc, &sp)  // every path reads on from the new sp (perch_dispatch.h)
     return branchIf(u32(tos) != 0, &pc, &stp, &sp, fp, regs)
 }
 

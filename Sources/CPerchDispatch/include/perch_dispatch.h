@@ -253,7 +253,7 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     }
 
 // pc and sp where they were moved to, in their argument registers: an empty `asm` that
-// claims to change the value there. A handler that moves pc and then reads the opcode at
+// claims to change the values there. A handler that moves pc and then reads the opcode at
 // the new pc, left to itself, let the compiler fold the step into the load's address
 // and compute the sum a second time into pc's register, the old pc kept in a second
 // register until then (a `lea` and a `mov` where an `add` does, or a `mov` on entry); the
@@ -262,28 +262,22 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // pc and reload the top from memory (ways 1, 2, 9, 10 of a branching handler). Not before
 // way 3's reload: that value was just stored, and the compiler forwards it only while it
 // sees that the address is the same.
-static inline __attribute__((always_inline)) PerchCode perch_settled_pc(PerchCode pc) {
+static inline __attribute__((always_inline)) void perch_settle(
+    PerchCode restrict *_Nonnull pc, PerchSlots *_Nonnull sp) {
 #ifdef PERCH_PC_REGISTER
-    register PerchCode perch_moved __asm__(PERCH_PC_REGISTER) = pc;
-    __asm__("" : "+r"(perch_moved));
-    return perch_moved;
+    register PerchCode settled_pc __asm__(PERCH_PC_REGISTER) = *pc;
+    register PerchSlots settled_sp __asm__(PERCH_SP_REGISTER) = *sp;
+    __asm__("" : "+r"(settled_pc), "+r"(settled_sp));
+    *pc = settled_pc;
+    *sp = settled_sp;
 #else
-    return pc;
-#endif
-}
-static inline __attribute__((always_inline)) PerchSlots perch_settled_sp(PerchSlots sp) {
-#ifdef PERCH_SP_REGISTER
-    register PerchSlots perch_moved __asm__(PERCH_SP_REGISTER) = sp;
-    __asm__("" : "+r"(perch_moved));
-    return perch_moved;
-#else
-    return sp;
+    (void)pc;
+    (void)sp;
 #endif
 }
 #define PERCH_SETTLED                                                                        \
-    sp = perch_settled_sp(sp);                                                               \
-    PERCH_TOS_RELOAD                                                                         \
-    pc = perch_settled_pc(pc);
+    perch_settle(&pc, &sp);                                                                  \
+    PERCH_TOS_RELOAD
 
 // A label or block type of two bytes or more at pc, stepped over by a handler of its own
 // (way 8): a loop that stepped over it in block, if, br_if and the tests kept pc in a
