@@ -1,4 +1,3 @@
-import CPerchDispatch
 import PerchValidate
 
 // Branches of the interpreter through the side table (see `SideTable` for the format),
@@ -43,9 +42,6 @@ import PerchValidate
 /// `fifth`, or `plain` when it staged none.
 enum Way {
     static let stop: UInt8 = 0
-    /// In a branching handler `next` and `branch` reload the top from memory, `other`
-    /// takes the value the handler has just stored there (PERCH_SETTLED in
-    /// perch_dispatch.h).
     static let next: UInt8 = 1
     static let branch: UInt8 = 2
     static let other: UInt8 = 3
@@ -56,12 +52,6 @@ enum Way {
     /// A producer's fourth and fifth ways of continuing with a staged operand.
     static let fourth: UInt8 = 6
     static let fifth: UInt8 = 7
-    /// Continue after the LEB128 at pc, a label or block type of two bytes or more, which
-    /// a handler of its own steps over (`perch_skip_leb` in perch_dispatch.h).
-    static let afterLEB: UInt8 = 8
-    /// `next` and `branch` after a test and an `i32.eqz` (`afterEqz`).
-    static let nextAfterEqz: UInt8 = 9
-    static let branchAfterEqz: UInt8 = 10
 }
 
 /// `br_if` at `pc`, its condition `taken` already popped. Out of fuel on a back-edge, the
@@ -71,7 +61,10 @@ enum Way {
     _ sp: inout UnsafeMutablePointer<UInt64>, _ fp: UnsafeMutablePointer<UInt64>,
     _ regs: UnsafeMutablePointer<Registers>
 ) -> UInt8 {
-    guard taken else { return fallThrough(&pc, &stp) }
+    guard taken else {
+        fallThrough(&pc, &stp)
+        return Way.next
+    }
     guard takeBranch(&pc, &stp, &sp, regs) else { return stopAtBrIf(pc, stp, sp, fp, regs) }
     return Way.branch
 }
@@ -98,18 +91,10 @@ enum Way {
 }
 
 /// Steps past an untaken `br_if` or into an `if`'s then-arm at `pc`, and past its entry.
-@inline(__always) func fallThrough(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) -> UInt8 {
-    stp += SideTable.branchSize
-    return stepPastLEB(at: 1, &pc, then: Way.next)
-}
-
-/// Steps `pc` past the one-byte LEB128 `offset` bytes on and returns `way`; a longer one
-/// is left to `Way.afterLEB`, `pc` at its first byte.
-@inline(__always) func stepPastLEB(at offset: Int, _ pc: inout UnsafeRawPointer, then way: UInt8) -> UInt8 {
-    pc += offset
-    if _slowPath(pc.load(as: UInt8.self) >= 0x80) { return Way.afterLEB }
+@inline(__always) func fallThrough(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) {
     pc += 1
-    return way
+    skipLEB(&pc)
+    stp += SideTable.branchSize
 }
 
 /// Out of fuel at a taken `br_if`: its condition goes back on the stack and the run stops
@@ -126,7 +111,10 @@ enum Way {
 /// `if` at `pc`, its condition already popped: into the then-arm, or to the else-arm or
 /// past `end`.
 @inline(__always) func enterIf(_ condition: Bool, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) -> UInt8 {
-    if condition { return fallThrough(&pc, &stp) }
+    if condition {
+        fallThrough(&pc, &stp)
+        return Way.next
+    }
     jumpForward(&pc, &stp)
     return Way.branch
 }
@@ -164,20 +152,13 @@ enum Way {
     pc += 1
     switch pc.load(as: UInt8.self) {
     case 0x0D:
-        return afterEqz(branchIf(!test(), &pc, &stp, &sp, fp, regs))
+        return branchIf(!test(), &pc, &stp, &sp, fp, regs)
     case 0x04:
-        return afterEqz(enterIf(!test(), &pc, &stp))
+        return enterIf(!test(), &pc, &stp)
     default:
         push(&sp, test() ? 0 : 1)
         return Way.other
     }
-}
-
-/// The way of a branch after a test and an `i32.eqz`: a jump of its own for each, so that
-/// the compiler does not join paths that fall through or branch one byte apart (a register
-/// holding the difference on both).
-@inline(__always) func afterEqz(_ way: UInt8) -> UInt8 {
-    way == Way.next ? Way.nextAfterEqz : way == Way.branch ? Way.branchAfterEqz : way
 }
 
 /// An integer comparison of the top two operands (`second` and `tos`), consumed by a
@@ -187,10 +168,8 @@ enum Way {
     _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T, _ test: (T, T) -> Bool
 ) -> UInt8 {
-    // Settled (perch_dispatch.h): every path reads on from the new pc and sp.
     sp -= 2
     pc += 1
-    perch_settle(&pc, &sp)
     return consume({ test(operand(second), operand(tos)) }, &pc, &stp, &sp, fp, regs)
 }
 
@@ -200,9 +179,7 @@ enum Way {
     _ stp: inout UnsafeRawPointer, _ fp: UnsafeMutablePointer<UInt64>, _ regs: UnsafeMutablePointer<Registers>,
     _ operand: (UInt64) -> T
 ) -> UInt8 {
-    // Settled (perch_dispatch.h): every path reads on from the new pc and sp.
     sp -= 1
     pc += 1
-    perch_settle(&pc, &sp)
     return consume({ operand(tos) == 0 }, &pc, &stp, &sp, fp, regs)
 }

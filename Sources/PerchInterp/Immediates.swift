@@ -81,17 +81,8 @@ import PerchValidate
 /// immediate, decoded by validation; see `SideTable`), stepping `pc` past the instruction
 /// and `stp` past the entry.
 @inline(__always) func takeImmediate32(_ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer) -> UInt32 {
-    takeImmediate32(after: 0, &pc, &stp)
-}
-
-/// As `takeImmediate32`, for the instruction `offset` bytes after `pc`: the step is added
-/// to `pc` in one, so the compiler does not keep `pc + offset` in a register for this
-/// path beside `pc` for the others (a `lea` and a `mov` on a fused handler's common path).
-@inline(__always) func takeImmediate32(
-    after offset: Int, _ pc: inout UnsafeRawPointer, _ stp: inout UnsafeRawPointer
-) -> UInt32 {
     let (value, length) = SideTable.immediate32(at: stp)
-    pc += length &+ offset
+    pc += length
     stp += SideTable.immediate32Size
     return value
 }

@@ -140,7 +140,9 @@ func opNop(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout 
 /// block and loop: their branches come from the side table.
 @_silgen_name("perch_op_02") @inline(__always)
 func opBlock(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
-    stepPastLEB(at: 1, &pc, then: Way.unmoved)
+    pc += 1
+    skipLEB(&pc)
+    return Way.unmoved
 }
 
 @_silgen_name("perch_op_04") @inline(__always)
@@ -227,7 +229,6 @@ func opBr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout C
 @_silgen_name("perch_op_0D") @inline(__always)
 func opBrIf(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
     sp -= 1
-    perch_settle(&pc, &sp)  // every path reads on from the new sp (perch_dispatch.h)
     return branchIf(u32(tos) != 0, &pc, &stp, &sp, fp, regs)
 }
 
@@ -479,14 +480,12 @@ func opLocalGetShort(
         withIndex(&pc, after: 1) { stage(fp[$0], sp, &pending) }
         return Way.next
     }
+    let value = fp[Int(index)]
     // The hints lay the handler out for the CPU's front end: a plain local.get (a third of
     // them) runs straight through to its dispatch, and each fused path is one taken
-    // branch away, with a dispatch of its own (docs/interpreter.md, "Session 11"). Each
-    // path reads the local itself: read once for all, it went to a register other than
-    // `pending`'s and moved there, two instructions more on a plain local.get.
+    // branch away, with a dispatch of its own (docs/interpreter.md, "Session 11").
     let following = byte(pc, 2)
     if _slowPath(following == 0x41) {
-        let value = fp[Int(index)]
         // An i32.add or i32.sub after a one-byte constant takes it as its second operand.
         if _fastPath(!SideTable.hasEntry(lebAt: pc + 3)) {
             let k = smallConstantBits(at: pc + 2)
@@ -508,13 +507,13 @@ func opLocalGetShort(
             return Way.fourth
         }
         // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
+        pc += 2
         push(&sp, value)
         tos = value
-        stage(slot(takeImmediate32(after: 2, &pc, &stp)), sp, &pending)
+        stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
         return Way.fifth
     }
     if _slowPath(following == 0x20), let next = localIndex(at: pc + 2, oneByteIndices: oneByteIndices) {
-        let value = fp[Int(index)]
         push(&sp, value)
         tos = value
         stage(fp[next], sp, &pending)
@@ -522,7 +521,7 @@ func opLocalGetShort(
         return Way.other
     }
     pc += 2
-    stage(fp[Int(index)], sp, &pending)
+    stage(value, sp, &pending)
     return Way.next
 }
 
@@ -550,7 +549,7 @@ func opLocalSetShort(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ s
     if let next = localGet(at: pc + 2, oneByteIndices: oneByteIndices) {
         sp[-1] = fp[next]
         pc += 4
-        return Way.other  // not `branch`, whose sp and pc are settled first (PERCH_SETTLED)
+        return Way.branch
     }
     sp -= 1
     pc += 2
@@ -590,17 +589,17 @@ func opLocalTeeShort(
         pc += 4
         return Way.branch
     }
-    if byte(pc, 2) == 0x41 {
-        if !SideTable.hasEntry(lebAt: pc + 3) {
-            stage(slot(u32(smallConstantBits(at: pc + 2))), sp, &pending)
-            pc += 4
-            return Way.other
-        }
-        // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
-        stage(slot(takeImmediate32(after: 2, &pc, &stp)), sp, &pending)
-        return Way.fourth
+    if byte(pc, 2) == 0x41 && !SideTable.hasEntry(lebAt: pc + 3) {
+        stage(slot(u32(smallConstantBits(at: pc + 2))), sp, &pending)
+        pc += 4
+        return Way.other
     }
     pc += 2
+    // An i32.const with an immediate entry (a bound or an offset of two bytes or more).
+    if byte(pc) == 0x41 {
+        stage(slot(takeImmediate32(&pc, &stp)), sp, &pending)
+        return Way.fourth
+    }
     return Way.plain
 }
 

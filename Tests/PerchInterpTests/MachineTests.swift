@@ -286,9 +286,9 @@ extension Instance {
     }
 
     /// Labels and block types written in two bytes, as a producer may pad them, stepped
-    /// over by a handler of their own (`Way.afterLEB`): a block and a loop entered, an if's
-    /// then-arm entered, and br_ifs that fall through after a plain condition, a test and an
-    /// `i32.eqz`; also when the run stops at each unit of fuel.
+    /// over (`skipLEB`): a block and a loop entered, an if's then-arm entered, and br_ifs
+    /// that fall through after a plain condition, a test and an `i32.eqz`; also when the
+    /// run stops at each unit of fuel.
     ///   (type $v (func))
     ///   (func (export "f") (param $n i32) (result i32) (local $i i32) (local $acc i32)
     ///     (loop (type $v)                                   ;; 03 81 00, as every block type

@@ -64,15 +64,12 @@ typedef void *_Nonnull PerchRegisters;
 // last, in %rcx: a variable shift or rotate takes its count in %cl, and in `x; i32.const k;
 // i32.rotl` the count is the pending operand (with the table there, each such handler moved
 // it out and back: sha256 24.11 G -> 23.56 G executed instructions, crc32 14.93 -> 14.49 G).
-// `tos` comes before it, in %rdx: a division takes its dividend in %rdx:%rax and leaves
-// the remainder in %rdx, where the table was moved out and back around each (mulmod64's
-// i64.rem_u: 13 instructions, now 10).
 #if __SIZEOF_POINTER__ == 8
 #define PERCH_PARAMETERS                                                                     \
     PerchCode restrict pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs,                \
-        PerchCode restrict stp, PerchCode restrict table, uint64_t tos, uint64_t pending
-#define PERCH_ARGUMENTS pc, sp, fp, regs, stp, table, tos, pending
-#define PERCH_PENDING_ARGUMENTS(VALUE) pc, sp, fp, regs, stp, table, tos, VALUE
+        PerchCode restrict stp, uint64_t tos, PerchCode restrict table, uint64_t pending
+#define PERCH_ARGUMENTS pc, sp, fp, regs, stp, tos, table, pending
+#define PERCH_PENDING_ARGUMENTS(VALUE) pc, sp, fp, regs, stp, tos, table, VALUE
 #define PERCH_TABLE ((const PerchHandler *)table)
 #define PERCH_STP_ADDRESS (&stp)
 #define PERCH_ENTRY uint64_t second = sp[-2];
@@ -201,107 +198,44 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // through lead to different opcodes; with one jump for both, the CPU's prediction of
 // where it goes was wrong far more often. 5 continues with the stack untouched, `tos`
 // kept instead of read back from `sp[-1]` (one load fewer a block, loop, else or inner
-// `end`). 9 and 10 are 1 and 2 after a test and an `i32.eqz` (`afterEqz`). 8 continues
-// after a multi-byte immediate (`perch_skip_leb`). A handler's every path returns a
-// constant, so these tests fold away.
+// `end`). A handler's every path returns a constant, so these tests fold away.
 // Way N continues from a dispatch jump of its own, to table entry INDEX with PENDING (a
 // variable) as the pending operand. Ways whose last instructions are alike (load the
 // entry, move the operands into their registers, jump) would be merged by the compiler
-// into one jump; an empty `asm` that claims to change the entry's address and the values
+// into one jump; an empty `asm` that claims to change the entry's address and the operands
 // in their argument registers, different for each way, keeps them apart at no cost in
-// instructions. It names every register that a way's last instructions may still move a
-// value into: pc's, sp's, tos's and pending's under `preserve_none` (the 1st, 2nd, 7th and
-// 8th arguments). Naming fewer let a move stay after it, and two ways ending in the same
-// move merged (local.get's plain path and its constant-and-add path; a taken and a
-// fall-through `br_if`). 32-bit ARM lets the ways merge: code size first.
-#if __SIZEOF_POINTER__ == 8
-#if defined(__x86_64__)
-#define PERCH_PC_REGISTER "r12"
-#define PERCH_SP_REGISTER "r13"
-// `tos` and `pending` by constraint letters: as register variables, they were moved
-// through a third register on some producers' paths.
-#define PERCH_KEEP_OPERANDS(HANDLER, PENDING, N)                                             \
-    __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+d"(tos), "+c"(PENDING) : "i"(N))
+// instructions. The registers it names are `tos`'s and `pending`'s under `preserve_none`
+// (the 6th and 8th arguments); were they others, the operands would only move once more.
+// 32-bit ARM lets the ways merge: code size first.
+#if __SIZEOF_POINTER__ != 8
+#define PERCH_KEEP_APART(HANDLER, PENDING, N)
+#elif defined(__x86_64__)
+#define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER), "+S"(tos), "+c"(PENDING) : "i"(N))
 #elif defined(__aarch64__)
-#define PERCH_PC_REGISTER "x20"
-#define PERCH_SP_REGISTER "x21"
-#define PERCH_KEEP_OPERANDS(HANDLER, PENDING, N)                                             \
-    register uint64_t perch_tos __asm__("x26") = tos;                                        \
+#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
+    register uint64_t perch_tos __asm__("x25") = tos;                                        \
     register uint64_t perch_pending __asm__("x27") = PENDING;                                \
-    __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+r"(perch_tos), "+r"(perch_pending) \
-            : "i"(N));                                                                       \
+    __asm__("" : "+r"(HANDLER), "+r"(perch_tos), "+r"(perch_pending) : "i"(N));              \
     tos = perch_tos;                                                                         \
     PENDING = perch_pending
-#endif
-#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
-    register PerchCode perch_pc __asm__(PERCH_PC_REGISTER) = pc;                             \
-    register PerchSlots perch_sp __asm__(PERCH_SP_REGISTER) = sp;                            \
-    PERCH_KEEP_OPERANDS(HANDLER, PENDING, N);                                                \
-    pc = perch_pc;                                                                           \
-    sp = perch_sp
 #else
-#define PERCH_KEEP_APART(HANDLER, PENDING, N)
+#define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER) : "i"(N))
 #endif
-#define PERCH_WAY(N, INDEX, PENDING) PERCH_WAY_AFTER(, N, INDEX, PENDING)
-// The same, after BEFORE.
-#define PERCH_WAY_AFTER(BEFORE, N, INDEX, PENDING)                                           \
+#define PERCH_WAY(N, INDEX, PENDING)                                                         \
     if (way == N) {                                                                          \
-        BEFORE                                                                               \
         PerchHandler next = PERCH_TABLE[INDEX];                                              \
         PERCH_KEEP_APART(next, PENDING, N);                                                  \
         __attribute__((musttail)) return next(PERCH_PENDING_ARGUMENTS(PENDING));             \
     }
 
-// pc and sp where they were moved to, in their argument registers: an empty `asm` that
-// claims to change the values there. A handler that moves pc and then reads the opcode at
-// the new pc, left to itself, let the compiler fold the step into the load's address
-// and compute the sum a second time into pc's register, the old pc kept in a second
-// register until then (a `lea` and a `mov` where an `add` does, or a `mov` on entry); the
-// same for sp and a load of the new top. Called where a handler's every path has moved
-// them (a test or br_if popping its operands), and by the wrappers in the ways that move
-// pc and reload the top from memory (ways 1, 2, 9, 10 of a branching handler). Not before
-// way 3's reload: that value was just stored, and the compiler forwards it only while it
-// sees that the address is the same.
-static inline __attribute__((always_inline)) void perch_settle(
-    PerchCode restrict *_Nonnull pc, PerchSlots *_Nonnull sp) {
-#ifdef PERCH_PC_REGISTER
-    register PerchCode settled_pc __asm__(PERCH_PC_REGISTER) = *pc;
-    register PerchSlots settled_sp __asm__(PERCH_SP_REGISTER) = *sp;
-    __asm__("" : "+r"(settled_pc), "+r"(settled_sp));
-    *pc = settled_pc;
-    *sp = settled_sp;
-#else
-    (void)pc;
-    (void)sp;
-#endif
-}
-#define PERCH_SETTLED                                                                        \
-    perch_settle(&pc, &sp);                                                                  \
-    PERCH_TOS_RELOAD
-
-// A label or block type of two bytes or more at pc, stepped over by a handler of its own
-// (way 8): a loop that stepped over it in block, if, br_if and the tests kept pc in a
-// second register on their every path, and such an immediate is rare (a label 128 blocks
-// out, a block type with a type index above 63).
-__attribute__((noinline)) static PERCH_HANDLER_CC PERCH_HANDLER_ALIGN void perch_skip_leb(PERCH_PARAMETERS) {
-    while (*(const uint8_t *)pc >= 0x80) pc = (const uint8_t *)pc + 1;
-    pc = (const uint8_t *)pc + 1;
-    PERCH_TOS_RELOAD
-    __attribute__((musttail)) return PERCH_NEXT;
-}
-
 #define PERCH_BRANCHING_BODY(XX)                                                             \
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
     PERCH_WAY(5, PERCH_NEXT_INDEX, pending)                                                  \
-    if (way == 8) {                                                                          \
-        __attribute__((musttail)) return perch_skip_leb(PERCH_ARGUMENTS);                    \
-    }                                                                                        \
-    PERCH_WAY_AFTER(PERCH_SETTLED, 1, PERCH_NEXT_INDEX, pending)                             \
-    PERCH_WAY_AFTER(PERCH_SETTLED, 2, PERCH_NEXT_INDEX, pending)                             \
-    PERCH_WAY_AFTER(PERCH_TOS_RELOAD, 3, PERCH_NEXT_INDEX, pending)                          \
-    PERCH_WAY_AFTER(PERCH_SETTLED, 9, PERCH_NEXT_INDEX, pending)                             \
-    PERCH_WAY_AFTER(PERCH_SETTLED, 10, PERCH_NEXT_INDEX, pending)
+    PERCH_TOS_RELOAD                                                                         \
+    PERCH_WAY(1, PERCH_NEXT_INDEX, pending)                                                  \
+    PERCH_WAY(2, PERCH_NEXT_INDEX, pending)                                                  \
+    PERCH_WAY(3, PERCH_NEXT_INDEX, pending)
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
@@ -436,7 +370,7 @@ static inline void perch_enter(
     PerchCode pc, PerchSlots sp, PerchSlots fp, PerchRegisters regs, PerchCode stp, bool one_byte_local_indices) {
 #if __SIZEOF_POINTER__ == 8
     const PerchHandler *table = perch_dispatch_table + (one_byte_local_indices ? 512 : 0);
-    table[*(const uint8_t *)pc](pc, sp, fp, regs, stp, table, sp[-1], 0);
+    table[*(const uint8_t *)pc](pc, sp, fp, regs, stp, sp[-1], table, 0);
 #else
     (void)one_byte_local_indices;
     *(PerchCode *)regs = stp;
