@@ -204,18 +204,31 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // entry, move the operands into their registers, jump) would be merged by the compiler
 // into one jump; an empty `asm` that claims to change the entry's address and the operands
 // in their argument registers, different for each way, keeps them apart at no cost in
-// instructions. The registers it names are `tos`'s and `pending`'s under `preserve_none`
-// (the 6th and 8th arguments); were they others, the operands would only move once more.
+// instructions. It names every register a way's last instructions may still move a value
+// into: pc's, sp's, tos's and pending's under `preserve_none` (the 1st, 2nd, 6th and 8th
+// arguments); were they others, the values would only move once more. Naming only tos's
+// and pending's let a move into pc's register stay after it, and the taken and fall-through
+// ways of `if`, and of `br_if` after a pending operand, merged into one jump through it.
 // 32-bit ARM lets the ways merge: code size first.
 #if __SIZEOF_POINTER__ != 8
 #define PERCH_KEEP_APART(HANDLER, PENDING, N)
 #elif defined(__x86_64__)
-#define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER), "+S"(tos), "+c"(PENDING) : "i"(N))
+#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
+    register PerchCode perch_pc __asm__("r12") = pc;                                         \
+    register PerchSlots perch_sp __asm__("r13") = sp;                                        \
+    __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+S"(tos), "+c"(PENDING) : "i"(N)); \
+    pc = perch_pc;                                                                           \
+    sp = perch_sp
 #elif defined(__aarch64__)
 #define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
+    register PerchCode perch_pc __asm__("x20") = pc;                                         \
+    register PerchSlots perch_sp __asm__("x21") = sp;                                        \
     register uint64_t perch_tos __asm__("x25") = tos;                                        \
     register uint64_t perch_pending __asm__("x27") = PENDING;                                \
-    __asm__("" : "+r"(HANDLER), "+r"(perch_tos), "+r"(perch_pending) : "i"(N));              \
+    __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+r"(perch_tos), "+r"(perch_pending) \
+            : "i"(N));                                                                       \
+    pc = perch_pc;                                                                           \
+    sp = perch_sp;                                                                           \
     tos = perch_tos;                                                                         \
     PENDING = perch_pending
 #else
