@@ -95,7 +95,10 @@ let package = Package(
         .testTarget(name: "PerchCoreTests", dependencies: ["PerchCore"]),
         .testTarget(
             name: "PerchInterpTests",
-            dependencies: ["PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest", "PerchWASI", "PerchPlatform", "CAllocCounter"]),
+            dependencies: [
+                "PerchInterp", "PerchDecode", "PerchValidate", "PerchSpecTest", "PerchWASI", "PerchPlatform", "PerchSelfTest",
+                "CAllocCounter",
+            ]),
         // Test-only malloc counter (glibc), for the zero-allocation proof.
         .target(name: "CAllocCounter", path: "Tests/CAllocCounter"),
         .testTarget(name: "PerchDevicesTests", dependencies: ["PerchCore", "PerchHAL", "PerchHALSim", "PerchDevices"]),

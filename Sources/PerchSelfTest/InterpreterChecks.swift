@@ -110,9 +110,27 @@ private func hugeFrameCheck(_ t: inout SelfTest) {
     }
 }
 
-/// Labels and block types padded to two bytes, from PerchInterpTests' `paddedLabels`,
-/// whose comment gives the function: f(12) = 8848.
-private let paddedLabelsModule: [UInt8] = [
+/// Every label and block type written in two bytes, as a producer may pad them (`skipLEB`
+/// steps over them): a block and a loop entered, an if's then-arm entered, and br_ifs that
+/// fall through after a plain condition, a test and an `i32.eqz`. Also run by
+/// PerchInterpTests at 1-unit fuel slices.
+///   (type $t (func (param i32) (result i32)))
+///   (type $v (func))
+///   (func (export "f") (type $t) (local $i i32) (local $acc i32)
+///     (loop (type $v)                                   ;; 03 81 00, as every block type
+///       (block (type $v)
+///         (br_if 0 (i32.and (local.get $i) (i32.const 4)))  ;; 0d 80 00, as every label
+///         (local.set $acc (i32.add (local.get $acc) (i32.const 1000))))
+///       (if (type $v) (i32.and (local.get $i) (i32.const 1))
+///         (then (local.set $acc (i32.add (local.get $acc) (i32.const 3))))
+///         (else (local.set $acc (i32.add (local.get $acc) (i32.const 5)))))
+///       (block (type $v)
+///         (br_if 0 (i32.eqz (i32.rem_u (local.get $i) (i32.const 3))))
+///         (local.set $acc (i32.add (local.get $acc) (i32.const 100))))
+///       (br_if 0 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get 0))))
+///     (local.get $acc))
+/// f(12) = 8848.
+let paddedLabelsModule: [UInt8] = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x09, 0x02, 0x60, 0x01, 0x7f, 0x01, 0x7f,
     0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, 0x0a, 0x5a,
     0x01, 0x58, 0x01, 0x02, 0x7f, 0x03, 0x81, 0x00, 0x02, 0x81, 0x00, 0x20, 0x01, 0x41, 0x04, 0x71,

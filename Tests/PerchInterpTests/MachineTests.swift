@@ -3,6 +3,7 @@ import PerchDecode
 import PerchValidate
 import Testing
 @testable import PerchInterp
+@testable import PerchSelfTest
 
 /// A host module for the tests: `add` returns the sum, `sleep` asks to suspend.
 final class TestHost: HostModule {
@@ -285,44 +286,13 @@ extension Instance {
         #expect(slices == (fuel == 1 ? n - 2 : 0))
     }
 
-    /// Labels and block types written in two bytes, as a producer may pad them, stepped
-    /// over (`skipLEB`): a block and a loop entered, an if's then-arm entered, and br_ifs
-    /// that fall through after a plain condition, a test and an `i32.eqz`; also when the
-    /// run stops at each unit of fuel.
-    ///   (type $v (func))
-    ///   (func (export "f") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-    ///     (loop (type $v)                                   ;; 03 81 00, as every block type
-    ///       (block (type $v)
-    ///         (br_if 0 (i32.and (local.get $i) (i32.const 4)))  ;; 0d 80 00, as every label
-    ///         (local.set $acc (i32.add (local.get $acc) (i32.const 1000))))
-    ///       (if (type $v) (i32.and (local.get $i) (i32.const 1))
-    ///         (then (local.set $acc (i32.add (local.get $acc) (i32.const 3))))
-    ///         (else (local.set $acc (i32.add (local.get $acc) (i32.const 5)))))
-    ///       (block (type $v)
-    ///         (br_if 0 (i32.eqz (i32.rem_u (local.get $i) (i32.const 3))))
-    ///         (local.set $acc (i32.add (local.get $acc) (i32.const 100))))
-    ///       (br_if 0 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
-    ///     (local.get $acc))
-    static var paddedLabels: [UInt8] {
-        let void: [UInt8] = [0x81, 0x00]
-        let label: [UInt8] = [0x80, 0x00]
-        let add: (UInt8, [UInt8]) -> [UInt8] = { local, k in [0x20, local, 0x41] + k + [0x6A, 0x21, local] }
-        var body: [UInt8] = [0x01, 0x02, 0x7F, 0x03] + void
-        body += [0x02] + void + [0x20, 0x01, 0x41, 0x04, 0x71, 0x0D] + label + add(2, [0xE8, 0x07]) + [0x0B]
-        body += [0x20, 0x01, 0x41, 0x01, 0x71, 0x04] + void + add(2, [0x03]) + [0x05] + add(2, [0x05]) + [0x0B]
-        body += [0x02] + void + [0x20, 0x01, 0x41, 0x03, 0x70, 0x45, 0x0D] + label + add(2, [0xE4, 0x00]) + [0x0B]
-        body += [0x20, 0x01, 0x41, 0x01, 0x6A, 0x22, 0x01, 0x20, 0x00, 0x49, 0x0D] + label + [0x0B]
-        body += [0x20, 0x02, 0x0B]
-        func section(_ id: UInt8, _ content: [UInt8]) -> [UInt8] { [id, UInt8(content.count)] + content }
-        return [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]
-            + section(1, [0x02, 0x60, 0x01, 0x7F, 0x01, 0x7F, 0x60, 0x00, 0x00]) + section(3, [0x01, 0x00])
-            + section(7, [0x01, 0x01, 0x66, 0x00, 0x00]) + section(10, [0x01, UInt8(body.count)] + body)
-    }
-
+    /// Labels and block types written in two bytes (`paddedLabelsModule`, the device
+    /// self-test's module; its comment gives the function), also when the run stops at each
+    /// unit of fuel.
     @Test(arguments: [Int.max, 1])
     func paddedLabelsAndBlockTypesAreSteppedOver(fuel: Int) throws {
         let n = 12
-        let (result, slices) = try runInSlices(Self.paddedLabels, "f", n: n, fuel: fuel)
+        let (result, slices) = try runInSlices(paddedLabelsModule, "f", n: n, fuel: fuel)
         let expected = (0..<n).reduce(0) {
             $0 + ($1 & 4 == 0 ? 1000 : 0) + ($1 & 1 == 1 ? 3 : 5) + ($1 % 3 == 0 ? 0 : 100)
         }
