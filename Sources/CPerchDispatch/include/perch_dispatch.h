@@ -212,25 +212,29 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
 // 32-bit ARM lets the ways merge: code size first.
 #if __SIZEOF_POINTER__ != 8
 #define PERCH_KEEP_APART(HANDLER, PENDING, N)
-#elif defined(__x86_64__)
-#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
-    register PerchCode perch_pc __asm__("r12") = pc;                                         \
-    register PerchSlots perch_sp __asm__("r13") = sp;                                        \
-    __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+S"(tos), "+c"(PENDING) : "i"(N)); \
-    pc = perch_pc;                                                                           \
-    sp = perch_sp
+#elif defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__)
+#define PERCH_PC_REGISTER "r12"
+#define PERCH_SP_REGISTER "r13"
+#define PERCH_KEEP_OPERANDS(HANDLER, PENDING, N)                                             \
+    __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+S"(tos), "+c"(PENDING) : "i"(N))
 #elif defined(__aarch64__)
-#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
-    register PerchCode perch_pc __asm__("x20") = pc;                                         \
-    register PerchSlots perch_sp __asm__("x21") = sp;                                        \
+#define PERCH_PC_REGISTER "x20"
+#define PERCH_SP_REGISTER "x21"
+#define PERCH_KEEP_OPERANDS(HANDLER, PENDING, N)                                             \
     register uint64_t perch_tos __asm__("x25") = tos;                                        \
     register uint64_t perch_pending __asm__("x27") = PENDING;                                \
     __asm__("" : "+r"(HANDLER), "+r"(perch_pc), "+r"(perch_sp), "+r"(perch_tos), "+r"(perch_pending) \
             : "i"(N));                                                                       \
-    pc = perch_pc;                                                                           \
-    sp = perch_sp;                                                                           \
     tos = perch_tos;                                                                         \
     PENDING = perch_pending
+#endif
+#define PERCH_KEEP_APART(HANDLER, PENDING, N)                                                \
+    register PerchCode perch_pc __asm__(PERCH_PC_REGISTER) = pc;                             \
+    register PerchSlots perch_sp __asm__(PERCH_SP_REGISTER) = sp;                            \
+    PERCH_KEEP_OPERANDS(HANDLER, PENDING, N);                                                \
+    pc = perch_pc;                                                                           \
+    sp = perch_sp
 #else
 #define PERCH_KEEP_APART(HANDLER, PENDING, N) __asm__("" : "+r"(HANDLER) : "i"(N))
 #endif
