@@ -39,29 +39,9 @@ private let interpreterModule: [UInt8] = [
 /// Decode, validate, instantiate and run a small module on the device itself: calls,
 /// a trap with its location, memory, a float rounding and fuel suspend/resume.
 func interpreterChecks(_ t: inout SelfTest) {
-    let arena: Arena
-    let machine: Machine
-    do throws(ArenaError) {
-        arena = try Arena(capacity: 96 * 1024)
-        machine = try Machine(arena: try Arena(capacity: 40 * 1024), valueStackSlots: 4096, callDepth: 128)
-    } catch {
-        t.fail(error.message)
-        return
-    }
-    let module: Module
-    do throws(ModuleError) {
-        module = try loadModule(interpreterModule, into: arena)
-    } catch {
-        t.fail("module rejected: \(error.message)")
-        return
-    }
-    let instance: Instance
-    do throws(InstantiationError) {
-        instance = try Instance.instantiate(module, in: arena, linker: Linker(), machine: machine)
-    } catch {
-        t.fail("instantiation: \(error.message)")
-        return
-    }
+    guard let (instance, machine) = instantiated(
+        interpreterModule, "interpreter module", arenaBytes: 136 * 1024, slots: 4096, callDepth: 128, &t)
+    else { return }
     func call(_ name: StaticString, _ args: [UInt64], fuel: Int = .max) -> (UInt64?, slices: Int, trap: Trap?) {
         guard let function = instance.exportedFunction(NameBytes(name)) else { return (nil, 0, nil) }
         do throws(Trap) {
@@ -100,7 +80,8 @@ private let hugeFrameModule: [UInt8] = [
 
 private func hugeFrameCheck(_ t: inout SelfTest) {
     let name = "huge frame"
-    guard let (instance, machine) = instantiated(hugeFrameModule, name, arenaBytes: 32 * 1024, slots: 512, &t) else { return }
+    guard let (instance, machine) = instantiated(hugeFrameModule, name, arenaBytes: 32 * 1024, slots: 512, callDepth: 8, &t)
+    else { return }
     guard let function = instance.exportedFunction(NameBytes("call_big")) else { return t.fail("\(name): no export") }
     do throws(Trap) {
         _ = try machine.invoke(function, arguments: UnsafeBufferPointer(start: nil, count: 0))
@@ -143,7 +124,8 @@ let paddedLabelsModule: [UInt8] = [
 
 private func paddedLabelsCheck(_ t: inout SelfTest) {
     let name = "padded labels"
-    guard let (instance, machine) = instantiated(paddedLabelsModule, name, arenaBytes: 16 * 1024, slots: 64, &t) else { return }
+    guard let (instance, machine) = instantiated(paddedLabelsModule, name, arenaBytes: 16 * 1024, slots: 64, callDepth: 8, &t)
+    else { return }
     guard let function = instance.exportedFunction(NameBytes("f")) else { return t.fail("\(name): no export") }
     do throws(Trap) {
         _ = try [UInt64(12)].withUnsafeBufferPointer { args throws(Trap) in try machine.invoke(function, arguments: args) }
@@ -156,13 +138,13 @@ private func paddedLabelsCheck(_ t: inout SelfTest) {
 /// The module `bytes` loaded and instantiated in an arena of its own; nil after recording
 /// why not for the check `name`.
 private func instantiated(
-    _ bytes: [UInt8], _ name: String, arenaBytes: Int, slots: Int, _ t: inout SelfTest
+    _ bytes: [UInt8], _ name: String, arenaBytes: Int, slots: Int, callDepth: Int, _ t: inout SelfTest
 ) -> (Instance, Machine)? {
     let arena: Arena
     let machine: Machine
     do throws(ArenaError) {
         arena = try Arena(capacity: arenaBytes)
-        machine = try Machine(arena: arena, valueStackSlots: slots, callDepth: 8)
+        machine = try Machine(arena: arena, valueStackSlots: slots, callDepth: callDepth)
     } catch {
         t.fail(error.message)
         return nil
