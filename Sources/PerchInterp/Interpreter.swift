@@ -1100,89 +1100,78 @@ func opI64Popcnt(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: 
 }
 
 @_silgen_name("perch_op_7C") @inline(__always)
-func opI64Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, &+)
-    return true
+func opI64Add(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, &+)
 }
 
 @_silgen_name("perch_op_7D") @inline(__always)
-func opI64Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, &-)
-    return true
+func opI64Sub(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, &-)
 }
 
 @_silgen_name("perch_op_7E") @inline(__always)
-func opI64Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, &*)
-    return true
+func opI64Mul(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, &*)
 }
 
 @_silgen_name("perch_op_7F") @inline(__always)
-func opI64DivS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    i64Checked(&pc, &sp, second, tos, regs, i64DivS)
+func opI64DivS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Checked(&pc, &sp, fp, second, tos, regs, i64DivS)
 }
 
 @_silgen_name("perch_op_80") @inline(__always)
-func opI64DivU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    i64Checked(&pc, &sp, second, tos, regs, i64DivU)
+func opI64DivU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Checked(&pc, &sp, fp, second, tos, regs, i64DivU)
 }
 
 @_silgen_name("perch_op_81") @inline(__always)
-func opI64RemS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    i64Checked(&pc, &sp, second, tos, regs, i64RemS)
+func opI64RemS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Checked(&pc, &sp, fp, second, tos, regs, i64RemS)
 }
 
 @_silgen_name("perch_op_82") @inline(__always)
-func opI64RemU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    i64Checked(&pc, &sp, second, tos, regs, i64RemU)
+func opI64RemU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Checked(&pc, &sp, fp, second, tos, regs, i64RemU)
 }
 
 @_silgen_name("perch_op_83") @inline(__always)
-func opI64And(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, &)
-    return true
+func opI64And(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, &)
 }
 
 @_silgen_name("perch_op_84") @inline(__always)
-func opI64Or(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, |)
-    return true
+func opI64Or(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, |)
 }
 
 @_silgen_name("perch_op_85") @inline(__always)
-func opI64Xor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, ^)
-    return true
+func opI64Xor(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, ^)
 }
 
 @_silgen_name("perch_op_86") @inline(__always)
-func opI64Shl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, i64Shl)
-    return true
+func opI64Shl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, i64Shl)
 }
 
 @_silgen_name("perch_op_87") @inline(__always)
-func opI64ShrS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, i64ShrS)
-    return true
+func opI64ShrS(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, i64ShrS)
 }
 
 @_silgen_name("perch_op_88") @inline(__always)
-func opI64ShrU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, i64ShrU)
-    return true
+func opI64ShrU(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, i64ShrU)
 }
 
 @_silgen_name("perch_op_89") @inline(__always)
-func opI64Rotl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, i64Rotl)
-    return true
+func opI64Rotl(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, i64Rotl)
 }
 
 @_silgen_name("perch_op_8A") @inline(__always)
-func opI64Rotr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> Bool {
-    binary(&pc, &sp, second, tos, i64Rotr)
-    return true
+func opI64Rotr(_ pc: inout Code, _ sp: inout Slots, _ fp: inout Slots, _ stp: inout Code, _ regs: Regs, _ tos: UInt64, _ second: UInt64) -> UInt8 {
+    i64Binary(&pc, &sp, fp, second, tos, i64Rotr)
 }
 
 // MARK: - f32 arithmetic

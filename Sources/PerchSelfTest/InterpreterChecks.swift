@@ -65,6 +65,7 @@ func interpreterChecks(_ t: inout SelfTest) {
     t.check(call("nearest", [Double(2.5).bitPattern]).0 == Double(2).bitPattern, "f64.nearest(2.5) = 2 (ties to even)")
     hugeFrameCheck(&t)
     paddedLabelsCheck(&t)
+    i64ResultsCheck(&t)
 }
 
 /// (module
@@ -133,6 +134,105 @@ private func paddedLabelsCheck(_ t: inout SelfTest) {
     } catch {
         t.fail("\(name): \(error.kind)")
     }
+}
+
+/// i64 operations whose results go straight into a following `local.set`'s local
+/// (`i64Result`), with and without the `local.get` after it, beside ones that do not: a
+/// multi-byte `local.set` or `local.get` index, a result that stays on the stack, a value
+/// beneath the fused pair, and a division by zero before a `local.set`. Also run by
+/// PerchInterpTests at 1-unit fuel slices.
+///   (func (export "powmod") (param $b i64) (param $e i64) (param $m i64) (result i64)
+///     (local $r i64) (local $t i64)
+///     (local.set $r (i64.const 1))
+///     (local.set $b (i64.rem_u (local.get $b) (local.get $m)))
+///     (block $done
+///       (loop $l
+///         (br_if $done (i64.eqz (local.get $e)))
+///         (if (i32.wrap_i64 (i64.and (local.get $e) (i64.const 1)))
+///           (then (local.set $r (i64.rem_u (i64.mul (local.get $r) (local.get $b)) (local.get $m)))))
+///         (local.set $b (i64.rem_u (i64.mul (local.get $b) (local.get $b)) (local.get $m)))
+///         (local.set $e (i64.shr_u (local.get $e) (i64.const 1)))
+///         (local.set $r (i64.add (local.get $r)
+///           (block (result i64) (local.set $t (i64.sub (local.get $r) (local.get $r))) (local.get $t))))
+///         (br $l)))
+///     (local.get $r))
+///   (func (export "divset") (param i64 i64) (result i64) (local i64)
+///     (local.get 1)                                     ;; beneath the fused pair
+///     (local.set 2 (i64.div_u (local.get 0) (local.get 1)))
+///     (i64.const 3)
+///     i64.add
+///     (local.get 2)
+///     i64.sub)
+///   (func (export "wide") (param i64 i64) (result i64) (local i64 × 130)
+///     (local.set 130 (i64.xor (local.get 0) (local.get 1)))
+///     (local.set 5 (i64.rotl (local.get 130) (i64.const 8)))
+///     (local.get 130)
+///     (local.set 6 (i64.or (local.get 5) (local.get 0)))
+///     (local.get 6)
+///     i64.sub)
+let i64ResultsModule: [UInt8] = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0e, 0x02, 0x60, 0x03, 0x7e, 0x7e, 0x7e,
+    0x01, 0x7e, 0x60, 0x02, 0x7e, 0x7e, 0x01, 0x7e, 0x03, 0x04, 0x03, 0x00, 0x01, 0x01, 0x07, 0x1a,
+    0x03, 0x06, 0x70, 0x6f, 0x77, 0x6d, 0x6f, 0x64, 0x00, 0x00, 0x06, 0x64, 0x69, 0x76, 0x73, 0x65,
+    0x74, 0x00, 0x01, 0x04, 0x77, 0x69, 0x64, 0x65, 0x00, 0x02, 0x0a, 0x8c, 0x01, 0x03, 0x53, 0x01,
+    0x02, 0x7e, 0x42, 0x01, 0x21, 0x03, 0x20, 0x00, 0x20, 0x02, 0x82, 0x21, 0x00, 0x02, 0x40, 0x03,
+    0x40, 0x20, 0x01, 0x50, 0x0d, 0x01, 0x20, 0x01, 0x42, 0x01, 0x83, 0xa7, 0x04, 0x40, 0x20, 0x03,
+    0x20, 0x00, 0x7e, 0x20, 0x02, 0x82, 0x21, 0x03, 0x0b, 0x20, 0x00, 0x20, 0x00, 0x7e, 0x20, 0x02,
+    0x82, 0x21, 0x00, 0x20, 0x01, 0x42, 0x01, 0x88, 0x21, 0x01, 0x20, 0x03, 0x02, 0x7e, 0x20, 0x03,
+    0x20, 0x03, 0x7d, 0x21, 0x04, 0x20, 0x04, 0x0b, 0x7c, 0x21, 0x03, 0x0c, 0x00, 0x0b, 0x0b, 0x20,
+    0x03, 0x0b, 0x13, 0x01, 0x01, 0x7e, 0x20, 0x01, 0x20, 0x00, 0x20, 0x01, 0x80, 0x21, 0x02, 0x42,
+    0x03, 0x7c, 0x20, 0x02, 0x7d, 0x0b, 0x22, 0x01, 0x82, 0x01, 0x7e, 0x20, 0x00, 0x20, 0x01, 0x85,
+    0x21, 0x82, 0x01, 0x20, 0x82, 0x01, 0x42, 0x08, 0x89, 0x21, 0x05, 0x20, 0x82, 0x01, 0x20, 0x05,
+    0x20, 0x00, 0x84, 0x21, 0x06, 0x20, 0x06, 0x7d, 0x0b,
+]
+
+/// `powmod` of `i64ResultsModule` computed here: b^e mod m, products wrapping at 64 bits.
+func expectedPowmod(_ b: UInt64, _ e: UInt64, _ m: UInt64) -> UInt64 {
+    var (b, e, r) = (b % m, e, UInt64(1))
+    while e != 0 {
+        if e & 1 == 1 { r = (r &* b) % m }
+        b = (b &* b) % m
+        e >>= 1
+    }
+    return r
+}
+
+/// `wide` of `i64ResultsModule` computed here.
+func expectedWide(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let x = a ^ b
+    let rotated = x << 8 | x >> 56
+    return x &- (rotated | a)
+}
+
+private func i64ResultsCheck(_ t: inout SelfTest) {
+    let name = "i64 results"
+    guard let (instance, machine) = instantiated(i64ResultsModule, name, arenaBytes: 16 * 1024, slots: 256, callDepth: 8, &t)
+    else { return }
+    // A wrong local read can keep `powmod`'s loop from ending: the fuel bounds the run.
+    func invoke(_ export: StaticString, _ args: [UInt64]) -> (result: UInt64?, trap: Trap?) {
+        guard let function = instance.exportedFunction(NameBytes(export)) else { return (nil, nil) }
+        do throws(Trap) {
+            try args.withUnsafeBufferPointer { buffer throws(Trap) in try machine.start(function, arguments: buffer) }
+            guard try machine.run(fuel: 1_000_000) == .finished else {
+                machine.abandon()
+                return (nil, nil)
+            }
+            return (machine.results.first, nil)
+        } catch {
+            return (nil, error)
+        }
+    }
+    let (b, e, m): (UInt64, UInt64, UInt64) = (7, 123_456_789, 4_294_967_291)
+    t.check(invoke("powmod", [b, e, m]).result == expectedPowmod(b, e, m),
+        "i64 results stored straight into locals: 7^123456789 mod 4294967291")
+    let (wb, we, wm): (UInt64, UInt64, UInt64) = (3, 1_000_000_000_000_000_009, 1 << 63 - 25)
+    t.check(invoke("powmod", [wb, we, wm]).result == expectedPowmod(wb, we, wm), "i64 products wrap before the remainder")
+    let (x, y): (UInt64, UInt64) = (0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3215)
+    t.check(invoke("wide", [x, y]).result == expectedWide(x, y), "multi-byte local indices beside fused i64 results")
+    t.check(invoke("divset", [200, 30]).result == 30 + 3 - 6, "i64.div_u into a local, a value beneath it")
+    let trap = invoke("divset", [1, 0]).trap
+    t.check(trap?.kind == .integerDivideByZero && trap.map { i64ResultsModule[$0.offset] == 0x80 } == true,
+        "i64.div_u by zero before a local.set traps at the div")
 }
 
 /// The module `bytes` loaded and instantiated in an arena of its own; nil after recording

@@ -301,6 +301,46 @@ extension Instance {
         #expect(slices == (fuel == 1 ? n - 2 : 0))
     }
 
+    /// i64 results going straight into locals (`i64ResultsModule`, the device self-test's
+    /// module; its comment gives the functions), also when the run stops at each unit of
+    /// fuel: every path of `i64Result` and a division by zero before a `local.set`.
+    /// A wrong local read there can keep `powmod`'s loop from ending: a run gives up after
+    /// 100 slices of `fuel` (the functions need at most 64 units).
+    @Test(arguments: [10_000, 1])
+    func i64ResultsGoStraightIntoLocals(fuel: Int) throws {
+        let (instance, machine) = try instantiate(i64ResultsModule, arenaBytes: 1 << 18)
+        func run(_ name: StaticString, _ args: [UInt64]) throws -> (UInt64?, slices: Int) {
+            try args.withUnsafeBufferPointer { try machine.start(instance.function(name), arguments: $0) }
+            var slices = 0
+            while try machine.run(fuel: fuel) != .finished {
+                slices += 1
+                if slices == 100 {
+                    machine.abandon()
+                    return (nil, slices)
+                }
+            }
+            return (machine.results.first, slices)
+        }
+        let e: UInt64 = 123_456_789
+        let (result, slices) = try run("powmod", [7, e, 4_294_967_291])
+        #expect(result == expectedPowmod(7, e, 4_294_967_291))
+        // One unit per back-edge, one a bit of e: with 1-unit slices, a stop before each
+        // after the first.
+        let bits = 64 - e.leadingZeroBitCount
+        #expect(slices == (fuel == 1 ? bits - 1 : 0))
+        #expect(try run("powmod", [3, 1_000_000_000_000_000_009, 1 << 63 - 25]).0
+            == expectedPowmod(3, 1_000_000_000_000_000_009, 1 << 63 - 25))
+        #expect(try run("wide", [0x0123_4567_89AB_CDEF, 5]).0 == expectedWide(0x0123_4567_89AB_CDEF, 5))
+        #expect(try run("divset", [200, 30]).0 == 30 + 3 - 6)
+        do {
+            _ = try run("divset", [1, 0])
+            Issue.record("i64.div_u by zero did not trap")
+        } catch let trap as Trap {
+            #expect(trap.kind == .integerDivideByZero)
+            #expect(i64ResultsModule[trap.offset] == 0x80)
+        }
+    }
+
     /// Local indices written in two bytes, as a producer may pad them, run with the
     /// handlers that take multi-byte indices; a module calling into that one runs with
     /// the one-byte set, and the calls and returns between them switch sets, also when

@@ -258,6 +258,28 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
     PERCH_WRAPPERS(XX, PERCH_POPPING_ENTRY, PERCH_BRANCHING_BODY)
 
+// An i64 operation's ways (a result on the stack, or in a local, with a value read after
+// it or not). On x86-64 a division leaves its remainder in %rdx, the table's register:
+// the compiler moved the table back once, after the ways had joined, and so made them
+// share one jump. Pinned there before they part, each keeps its own.
+#if defined(__x86_64__)
+#define PERCH_PIN_TABLE __asm__("" : "+d"(table));
+#else
+#define PERCH_PIN_TABLE
+#endif
+#define PERCH_RESULT_BODY(XX)                                                                \
+    uint8_t way;                                                                             \
+    [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
+    PERCH_PIN_TABLE                                                                          \
+    PERCH_TOS_RELOAD                                                                         \
+    PERCH_WAY(1, PERCH_NEXT_INDEX, pending)                                                  \
+    PERCH_WAY(2, PERCH_NEXT_INDEX, pending)                                                  \
+    PERCH_WAY(3, PERCH_NEXT_INDEX, pending)
+
+#define PERCH_RESULT_HANDLER(XX)                                                             \
+    PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
+    PERCH_WRAPPERS(XX, PERCH_POPPING_ENTRY, PERCH_RESULT_BODY)
+
 #define PERCH_KEEPING_BRANCHING_HANDLER(XX)                                                  \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
     PERCH_WRAPPERS(XX, PERCH_KEEPING_ENTRY, PERCH_BRANCHING_BODY)
@@ -292,8 +314,8 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     X(30) X(32) X(34) X(36) X(37) X(3A) X(3B)                                                \
     X(5B) X(5C) X(5D) X(5E) X(5F) \
     X(60) X(61) X(62) X(63) X(64) X(65) X(66) X(67) X(68) X(69) X(6A) X(6B) X(6C) X(6D) X(6E) X(6F) \
-    X(70) X(71) X(72) X(73) X(74) X(75) X(76) X(77) X(78) X(79) X(7A) X(7B) X(7C) X(7D) X(7E) X(7F) \
-    X(80) X(81) X(82) X(83) X(84) X(85) X(86) X(87) X(88) X(89) X(8A) X(8B) X(8C) X(8D) X(8E) X(8F) \
+    X(70) X(71) X(72) X(73) X(74) X(75) X(76) X(77) X(78) X(79) X(7A) X(7B) \
+    X(8B) X(8C) X(8D) X(8E) X(8F) \
     X(90) X(91) X(92) X(93) X(94) X(95) X(96) X(97) X(98) X(99) X(9A) X(9B) X(9C) X(9D) X(9E) X(9F) \
     X(A0) X(A1) X(A2) X(A3) X(A4) X(A5) X(A6) X(A7) X(A8) X(A9) X(AA) X(AB) X(AC) X(AE) X(AF) \
     X(B0) X(B1) X(B2) X(B3) X(B4) X(B5) X(B6) X(B7) X(B8) X(B9) X(BA) X(BB)                 \
@@ -318,6 +340,10 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     X(04) X(0D) X(21) X(45) X(46) X(47) X(48) X(49) X(4A) X(4B) X(4C) X(4D) X(4E) X(4F) \
     X(50) X(51) X(52) X(53) X(54) X(55) X(56) X(57) X(58) X(59) X(5A)
 
+// The i64 operations on two operands, which take a following local.set with them.
+#define PERCH_RESULTS(X)                                                                     \
+    X(7C) X(7D) X(7E) X(7F) X(80) X(81) X(82) X(83) X(84) X(85) X(86) X(87) X(88) X(89) X(8A)
+
 // Opcodes that stage a pending operand.
 #define PERCH_PRODUCERS(X) X(20) X(22) X(41) X(42)
 
@@ -337,6 +363,7 @@ PERCH_OPCODES(PERCH_HANDLER)
 PERCH_KEEPING(PERCH_KEEPING_HANDLER)
 PERCH_COLD(PERCH_COLD_HANDLER)
 PERCH_BRANCHING(PERCH_BRANCHING_HANDLER)
+PERCH_RESULTS(PERCH_RESULT_HANDLER)
 PERCH_KEEPING_BRANCHING(PERCH_KEEPING_BRANCHING_HANDLER)
 PERCH_PRODUCERS(PERCH_PRODUCER)
 PERCH_COLD_HANDLER(invalid)
@@ -353,7 +380,7 @@ PERCH_PRODUCER(22_short)
 #define PERCH_PENDING_SHARED_ENTRY(XX, YY) [PERCH_SET_BASE + 256 + 0x##XX] = perch_pending_##YY,
 #define PERCH_ALL(X)                                                                         \
     PERCH_OPCODES(X) PERCH_KEEPING(X) PERCH_COLD(X) PERCH_BRANCHING(X) PERCH_KEEPING_BRANCHING(X) \
-    PERCH_PRODUCERS(X)
+    PERCH_RESULTS(X) PERCH_PRODUCERS(X)
 #define PERCH_HANDLER_SET                                                                    \
     [PERCH_SET_BASE ... PERCH_SET_BASE + 255] = perch_tc_invalid,                           \
     [PERCH_SET_BASE + 256 ... PERCH_SET_BASE + 511] = perch_pending_invalid,                \
