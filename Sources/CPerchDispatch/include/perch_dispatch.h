@@ -245,14 +245,18 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
         __attribute__((musttail)) return next(PERCH_PENDING_ARGUMENTS(PENDING));             \
     }
 
-#define PERCH_BRANCHING_BODY(XX)                                                             \
-    uint8_t way;                                                                             \
-    [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
-    PERCH_WAY(5, PERCH_NEXT_INDEX, pending)                                                  \
+// Ways 1 to 3, each continuing at pc with the top read back.
+#define PERCH_THREE_WAYS                                                                     \
     PERCH_TOS_RELOAD                                                                         \
     PERCH_WAY(1, PERCH_NEXT_INDEX, pending)                                                  \
     PERCH_WAY(2, PERCH_NEXT_INDEX, pending)                                                  \
     PERCH_WAY(3, PERCH_NEXT_INDEX, pending)
+
+#define PERCH_BRANCHING_BODY(XX)                                                             \
+    uint8_t way;                                                                             \
+    [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
+    PERCH_WAY(5, PERCH_NEXT_INDEX, pending)                                                  \
+    PERCH_THREE_WAYS
 
 #define PERCH_BRANCHING_HANDLER(XX)                                                          \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
@@ -271,10 +275,7 @@ static const PerchHandler perch_dispatch_table[512 * PERCH_HANDLER_SETS];
     uint8_t way;                                                                             \
     [[clang::always_inline]] way = PERCH_RUN(XX);                                            \
     PERCH_PIN_TABLE                                                                          \
-    PERCH_TOS_RELOAD                                                                         \
-    PERCH_WAY(1, PERCH_NEXT_INDEX, pending)                                                  \
-    PERCH_WAY(2, PERCH_NEXT_INDEX, pending)                                                  \
-    PERCH_WAY(3, PERCH_NEXT_INDEX, pending)
+    PERCH_THREE_WAYS
 
 #define PERCH_RESULT_HANDLER(XX)                                                             \
     PERCH_SWIFT_HANDLER(XX, uint8_t)                                                         \
