@@ -43,15 +43,7 @@ func interpreterChecks(_ t: inout SelfTest) {
         interpreterModule, "interpreter module", arenaBytes: 136 * 1024, slots: 4096, callDepth: 128, &t)
     else { return }
     func call(_ name: StaticString, _ args: [UInt64], fuel: Int = .max) -> (UInt64?, slices: Int, trap: Trap?) {
-        guard let function = instance.exportedFunction(NameBytes(name)) else { return (nil, 0, nil) }
-        do throws(Trap) {
-            try args.withUnsafeBufferPointer { buffer throws(Trap) in try machine.start(function, arguments: buffer) }
-            var slices = 1
-            while try machine.run(fuel: fuel) == .outOfFuel { slices += 1 }
-            return (machine.results.first, slices, nil)
-        } catch {
-            return (nil, 0, error)
-        }
+        runExport(name, args, of: instance, on: machine, fuel: fuel)
     }
     t.check(call("fib", [15]).0 == 610, "fib(15) = 610 through 1,973 wasm calls")
     let trapped = call("div", [1, 0]).trap
@@ -208,19 +200,9 @@ private func i64ResultsCheck(_ t: inout SelfTest) {
     let name = "i64 results"
     guard let (instance, machine) = instantiated(i64ResultsModule, name, arenaBytes: 16 * 1024, slots: 256, callDepth: 8, &t)
     else { return }
-    // A wrong local read can keep `powmod`'s loop from ending: the fuel bounds the run.
-    func invoke(_ export: StaticString, _ args: [UInt64]) -> (result: UInt64?, trap: Trap?) {
-        guard let function = instance.exportedFunction(NameBytes(export)) else { return (nil, nil) }
-        do throws(Trap) {
-            try args.withUnsafeBufferPointer { buffer throws(Trap) in try machine.start(function, arguments: buffer) }
-            guard try machine.run(fuel: 1_000_000) == .finished else {
-                machine.abandon()
-                return (nil, nil)
-            }
-            return (machine.results.first, nil)
-        } catch {
-            return (nil, error)
-        }
+    // A wrong local read can keep `powmod`'s loop from ending: one slice of fuel bounds it.
+    func invoke(_ name: StaticString, _ args: [UInt64]) -> (result: UInt64?, slices: Int, trap: Trap?) {
+        runExport(name, args, of: instance, on: machine, fuel: 1_000_000, maxSlices: 1)
     }
     let (b, e, m): (UInt64, UInt64, UInt64) = (7, 123_456_789, 4_294_967_291)
     t.check(invoke("powmod", [b, e, m]).result == expectedPowmod(b, e, m),
@@ -233,6 +215,30 @@ private func i64ResultsCheck(_ t: inout SelfTest) {
     let trap = invoke("divset", [1, 0]).trap
     t.check(trap?.kind == .integerDivideByZero && trap.map { i64ResultsModule[$0.offset] == 0x80 } == true,
         "i64.div_u by zero before a local.set traps at the div")
+}
+
+/// Runs export `name` of `instance` with `args` in slices of `fuel` units: its first result,
+/// how many slices it took, or the trap it ended in. A run still out of fuel after
+/// `maxSlices` is abandoned, its result nil.
+private func runExport(
+    _ name: StaticString, _ args: [UInt64], of instance: Instance, on machine: Machine, fuel: Int,
+    maxSlices: Int = .max
+) -> (UInt64?, slices: Int, trap: Trap?) {
+    guard let function = instance.exportedFunction(NameBytes(name)) else { return (nil, 0, nil) }
+    do throws(Trap) {
+        try args.withUnsafeBufferPointer { buffer throws(Trap) in try machine.start(function, arguments: buffer) }
+        var slices = 1
+        while try machine.run(fuel: fuel) == .outOfFuel {
+            if slices == maxSlices {
+                machine.abandon()
+                return (nil, slices, nil)
+            }
+            slices += 1
+        }
+        return (machine.results.first, slices, nil)
+    } catch {
+        return (nil, 0, error)
+    }
 }
 
 /// The module `bytes` loaded and instantiated in an arena of its own; nil after recording

@@ -173,14 +173,27 @@ extension Instance {
         #expect(machine.results.first == 4_295_032_869)
     }
 
-    /// Runs export `name` of `module` with argument `n` to the end in slices of `fuel`
-    /// units: its first result, and how many times it stopped out of fuel.
-    func runInSlices(_ module: [UInt8], _ name: StaticString, n: Int, fuel: Int) throws -> (UInt64?, slices: Int) {
+    /// Runs export `name` of `module` with `args` to the end in slices of `fuel` units: its
+    /// first result, and how many times it stopped out of fuel. A run that stops 100 times
+    /// is abandoned, its result nil, so a loop that never ends fails a test instead of
+    /// hanging it.
+    func runInSlices(_ module: [UInt8], _ name: StaticString, args: [UInt64], fuel: Int) throws -> (UInt64?, slices: Int) {
         let (instance, machine) = try instantiate(module, arenaBytes: 1 << 18)
-        try [UInt64(n)].withUnsafeBufferPointer { try machine.start(instance.function(name), arguments: $0) }
+        try args.withUnsafeBufferPointer { try machine.start(instance.function(name), arguments: $0) }
         var slices = 0
-        while try machine.run(fuel: fuel) != .finished { slices += 1 }
+        while try machine.run(fuel: fuel) != .finished {
+            slices += 1
+            if slices == 100 {
+                machine.abandon()
+                return (nil, slices)
+            }
+        }
         return (machine.results.first, slices)
+    }
+
+    /// `runInSlices` with the one argument `n`.
+    func runInSlices(_ module: [UInt8], _ name: StaticString, n: Int, fuel: Int) throws -> (UInt64?, slices: Int) {
+        try runInSlices(module, name, args: [UInt64(n)], fuel: fuel)
     }
 
     /// A call whose function index is padded to five bytes, as linkers leave relocated
@@ -303,23 +316,12 @@ extension Instance {
 
     /// i64 results going straight into locals (`i64ResultsModule`, the device self-test's
     /// module; its comment gives the functions), also when the run stops at each unit of
-    /// fuel: every path of `i64Result` and a division by zero before a `local.set`.
-    /// A wrong local read there can keep `powmod`'s loop from ending: a run gives up after
-    /// 100 slices of `fuel` (the functions need at most 64 units).
+    /// fuel: every path of `i64Result` and a division by zero before a `local.set`. The
+    /// functions need at most 64 units.
     @Test(arguments: [10_000, 1])
     func i64ResultsGoStraightIntoLocals(fuel: Int) throws {
-        let (instance, machine) = try instantiate(i64ResultsModule, arenaBytes: 1 << 18)
         func run(_ name: StaticString, _ args: [UInt64]) throws -> (UInt64?, slices: Int) {
-            try args.withUnsafeBufferPointer { try machine.start(instance.function(name), arguments: $0) }
-            var slices = 0
-            while try machine.run(fuel: fuel) != .finished {
-                slices += 1
-                if slices == 100 {
-                    machine.abandon()
-                    return (nil, slices)
-                }
-            }
-            return (machine.results.first, slices)
+            try runInSlices(i64ResultsModule, name, args: args, fuel: fuel)
         }
         let e: UInt64 = 123_456_789
         let (result, slices) = try run("powmod", [7, e, 4_294_967_291])
